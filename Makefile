@@ -1,0 +1,101 @@
+# The entry point for people and CI: `make run` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+RASA_VENV := .venv-rasa
+APP_VENV  := .venv
+RASA_PY   := $(RASA_VENV)/bin/python
+APP_PY    := $(APP_VENV)/bin/python
+RASA      := RASA_TELEMETRY_ENABLED=false $(RASA_VENV)/bin/rasa
+RASA_STAMP := $(RASA_VENV)/.installed
+APP_STAMP  := $(APP_VENV)/.installed
+MODEL     := models/current.tar.gz
+LOOKUPS   := nlu/data/lookups/places.yml
+TRAINING_INPUTS := config.yml domain.yml $(LOOKUPS) \
+	$(shell find nlu/data nlu/components nlu/safety -name '*.yml' -o -name '*.py' 2>/dev/null)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: help setup generate train run test test-unit validate test-stories eval compare lint lock clean
+
+help:
+	@echo "make run    set up what is missing, train if needed, start Rasa + action server"
+	@echo "make test   unit tests, data validation, test stories, NLU evaluation, stack test"
+	@echo "make train | eval | compare | lint | generate | setup | lock | clean"
+
+## --- environments ---------------------------------------------------------------
+setup: $(RASA_STAMP) $(APP_STAMP)
+
+$(RASA_STAMP): requirements/rasa.in requirements/rasa.lock
+	@py=$$(scripts/find-python 3.10) || exit 1; \
+	if [ ! -x $(RASA_PY) ]; then echo "creating $(RASA_VENV) with $$py"; "$$py" -m venv $(RASA_VENV); fi
+	$(RASA_PY) -m pip install -q -r requirements/rasa.in -c requirements/rasa.lock
+	@touch $@
+
+$(APP_STAMP): requirements/app.in requirements/app.lock
+	@py=$$(scripts/find-python 3.12 3.13 3.11) || exit 1; \
+	if [ ! -x $(APP_PY) ]; then echo "creating $(APP_VENV) with $$py"; "$$py" -m venv $(APP_VENV); fi
+	$(APP_PY) -m pip install -q -r requirements/app.in -c requirements/app.lock
+	@touch $@
+
+# Re-pin both environments from the .in files (then commit the .lock files).
+lock:
+	rm -rf $(RASA_VENV) $(APP_VENV) requirements/*.lock
+	touch requirements/rasa.lock requirements/app.lock
+	$(MAKE) setup
+	$(RASA_PY) -m pip freeze > requirements/rasa.lock
+	$(APP_PY) -m pip freeze > requirements/app.lock
+
+## --- data and model -------------------------------------------------------------
+generate: $(APP_STAMP)
+	$(APP_PY) -m referral_directory.nlu_export
+
+$(LOOKUPS): referral_directory/data/places.yaml referral_directory/nlu_export.py | $(APP_STAMP)
+	$(APP_PY) -m referral_directory.nlu_export
+
+# Trains only when the training data, the config, the domain or a component changed.
+$(MODEL): $(RASA_STAMP) $(TRAINING_INPUTS)
+	$(RASA) train --config config.yml --domain domain.yml --data nlu/data \
+		--out models --fixed-model-name current
+	@touch $@
+
+train: $(MODEL)
+
+## --- run ------------------------------------------------------------------------
+run: setup $(MODEL)
+	@echo "Rasa: http://127.0.0.1:5005 (REST channel: /webhooks/rest/webhook; API token: scripts/rasa-token)"
+	@echo "Action server: http://127.0.0.1:5055   Ctrl-C stops everything."
+	$(APP_VENV)/bin/honcho start -f Procfile
+
+## --- quality --------------------------------------------------------------------
+test: setup test-unit validate test-stories eval
+	$(APP_PY) -m pytest -q tests/e2e
+
+test-unit: setup
+	$(APP_PY) -m referral_directory.nlu_export --check
+	$(APP_PY) -m pytest -q tests/unit
+	$(RASA_PY) -m pytest -q -p no:cacheprovider tests/nlu
+
+validate: $(RASA_STAMP)
+	$(RASA) data validate --config config.yml --domain domain.yml --data nlu/data --fail-on-warnings
+
+test-stories: $(MODEL)
+	$(RASA) test core --model $(MODEL) --stories tests/stories \
+		--fail-on-prediction-errors --out reports/stories
+
+# Held-out evaluation; fails under the regression guard (macro-F1 0.85, emergency recall 0.95).
+eval: $(MODEL)
+	$(RASA_PY) -m nlu.evaluate --model $(MODEL) --test-data tests/nlu_heldout --out reports \
+		--min-macro-f1 0.85 --min-emergency-recall 0.95
+
+# Pipeline comparison on the same train/held-out split (slow: trains every config).
+compare: $(RASA_STAMP)
+	$(RASA_PY) -m nlu.compare --configs nlu/configs --test-data tests/nlu_heldout --out reports
+
+lint: setup
+	$(APP_VENV)/bin/ruff format --check .
+	$(APP_VENV)/bin/ruff check .
+	$(APP_VENV)/bin/mypy
+
+clean:
+	rm -rf models reports/stories .pytest_cache

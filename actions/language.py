@@ -1,0 +1,32 @@
+"""Keeps the `language` slot: run by action_extract_slots (custom slot mapping) every turn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.language_choice import conversation_language
+
+
+class ActionSetLanguage(Action):
+    def name(self) -> str:
+        return "action_set_language"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        message = tracker.latest_message or {}
+        current = tracker.get_slot("language")
+        language = conversation_language(
+            intent=(message.get("intent") or {}).get("name"),
+            text=message.get("text") or "",
+            detected=message.get("language"),
+            ambiguous=bool(message.get("language_ambiguous", True)),
+            current=current,
+        )
+        if language is None or language == current:
+            return []
+        return [SlotSet("language", language)]

@@ -1,0 +1,65 @@
+"""Which language the conversation should be in after a message.
+
+Plain logic, kept out of the action so it can be tested without a tracker.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+SUPPORTED = ("es", "en")
+
+_NAMES = {
+    "en": re.compile(r"\b(ingles|english|englis|inglish|engl)\b"),
+    "es": re.compile(r"\b(espanol|spanish|castellano|espanish|spanich)\b"),
+}
+_NEGATION = re.compile(r"\b(no|not|dont|don t|do not|cannot|can t|cant)\b")
+
+
+def _plain(text: str) -> str:
+    """Lower case, no accents; clause breaks become "|" and other punctuation spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^\w\s|]", " ", re.sub(r"[,.;:!?¡¿]", " | ", stripped))
+
+
+def requested_language(text: str, current: str | None) -> str:
+    """The language asked for in a `change_language` message.
+
+    "english please" -> en; "no hablo español" / "i don't speak spanish" -> the other one;
+    no language named -> switch to the other one.
+    """
+    plain = _plain(text)
+    named = [(code, m) for code, pattern in _NAMES.items() if (m := pattern.search(plain))]
+    if len(named) != 1:
+        return other(current or "es")
+    code, match = named[0]
+    clause = plain[: match.start()].rsplit("|", 1)[-1]  # "no, en ingles" is not a negation
+    if _NEGATION.search(clause):
+        return other(code)
+    return code
+
+
+def other(code: str) -> str:
+    return "en" if code == "es" else "es"
+
+
+def conversation_language(
+    *,
+    intent: str | None,
+    text: str,
+    detected: str | None,
+    ambiguous: bool,
+    current: str | None,
+) -> str | None:
+    """The conversation's language after this message, or None to leave it as it is.
+
+    An explicit request wins; otherwise a clear message sets the language and an ambiguous
+    one ("ok", "Herrera", an emoji) keeps it.
+    """
+    if intent == "change_language":
+        return requested_language(text, current)
+    if detected in SUPPORTED and not ambiguous:
+        return detected
+    return None

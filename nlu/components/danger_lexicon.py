@@ -1,0 +1,93 @@
+"""Matching messages against the danger phrases (`nlu/safety/danger_phrases.yml`).
+
+Kept apart from the Rasa component so the rules can be tested, and reused by the actions,
+without loading a model. Only the category is returned: the matched words are message text
+and must not travel further than this function.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nlu.components.text import folded_key
+
+DEFAULT_LEXICON = Path(__file__).resolve().parents[1] / "safety" / "danger_phrases.yml"
+
+
+class LexiconError(ValueError):
+    """The danger phrase file is malformed; training stops rather than run without it."""
+
+
+def _compile(where: str, patterns: Any) -> list[re.Pattern[str]]:
+    if not isinstance(patterns, list):
+        raise LexiconError(f"{where} needs a list of patterns")
+    compiled = []
+    for pattern in patterns:
+        try:
+            compiled.append(re.compile(str(pattern)))
+        except re.error as exc:
+            raise LexiconError(f"{where}: bad pattern {pattern!r}: {exc}") from exc
+    return compiled
+
+
+@dataclass(frozen=True)
+class DangerLexicon:
+    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+    negations: tuple[re.Pattern[str], ...] = ()
+    elsewhere_categories: frozenset[str] = frozenset()
+    elsewhere_cues: tuple[re.Pattern[str], ...] = ()
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any]) -> DangerLexicon:
+        categories = data.get("categories") if isinstance(data, dict) else None
+        if not isinstance(categories, dict) or not categories:
+            raise LexiconError("the danger phrase file needs a non-empty 'categories' mapping")
+        compiled: list[tuple[str, re.Pattern[str]]] = []
+        for category, patterns in categories.items():
+            if not patterns:
+                raise LexiconError(f"category '{category}' needs a list of patterns")
+            for pattern in _compile(f"category '{category}'", patterns):
+                compiled.append((str(category), pattern))
+        elsewhere = data.get("elsewhere") or {}
+        return cls(
+            tuple(compiled),
+            tuple(_compile("negations", data.get("negations") or [])),
+            frozenset(str(c) for c in elsewhere.get("categories") or []),
+            tuple(_compile("elsewhere cues", elsewhere.get("cues") or [])),
+        )
+
+    @classmethod
+    def from_file(cls, path: Path = DEFAULT_LEXICON) -> DangerLexicon:
+        return cls.from_mapping(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+    def as_mapping(self) -> dict[str, Any]:
+        categories: dict[str, list[str]] = {}
+        for category, pattern in self.patterns:
+            categories.setdefault(category, []).append(pattern.pattern)
+        return {
+            "categories": categories,
+            "negations": [p.pattern for p in self.negations],
+            "elsewhere": {
+                "categories": sorted(self.elsewhere_categories),
+                "cues": [p.pattern for p in self.elsewhere_cues],
+            },
+        }
+
+    def category(self, text: str) -> str | None:
+        """The first category with a pattern in the folded message that is neither negated
+        nor placed in the country the person left, if any."""
+        key = folded_key(text)
+        elsewhere = any(cue.search(key) for cue in self.elsewhere_cues)
+        for category, pattern in self.patterns:
+            if elsewhere and category in self.elsewhere_categories:
+                continue
+            for match in pattern.finditer(key):
+                before = " ".join(key[: match.start()].split()[-4:])
+                if not any(n.search(before) for n in self.negations):
+                    return category
+        return None

@@ -1,0 +1,105 @@
+"""Rasa component: the safety net that makes sure danger is never classified as small talk.
+
+It runs after the intent classifiers. When a message matches the danger phrases
+(`nlu/safety/danger_phrases.yml`, see `danger_lexicon.py`) and the classifier said something
+else, the intent becomes `emergency`, so the emergency rule answers with 911 first. The parse
+keeps `emergency_guard`: the category (which hotline fits) and what the classifier had said,
+so the evaluation can report the classifier's own recall and how often the net caught it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import rasa.shared.utils.io
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.components.danger_lexicon import DEFAULT_LEXICON, DangerLexicon
+
+GUARD_KEY = "emergency_guard"
+_FILE = "danger_phrases.json"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class EmergencyGuard(GraphComponent):
+    """Turns any message that matches a danger phrase into `emergency`."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"lexicon": str(DEFAULT_LEXICON), "intent": "emergency"}
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        lexicon: DangerLexicon | None = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._lexicon = lexicon
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> EmergencyGuard:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        # the phrases are copied into the model: a model never runs without its safety net
+        self._lexicon = DangerLexicon.from_file(Path(self._config["lexicon"]))
+        with self._model_storage.write_to(self._resource) as directory:
+            rasa.shared.utils.io.dump_obj_as_json_to_file(
+                directory / _FILE, self._lexicon.as_mapping()
+            )
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> EmergencyGuard:
+        with model_storage.read_from(resource) as directory:
+            data = rasa.shared.utils.io.read_json_file(directory / _FILE)
+        return cls(config, model_storage, resource, DangerLexicon.from_mapping(data))
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self._lexicon is None:
+            return messages
+        target = self._config["intent"]
+        for message in messages:
+            category = self._lexicon.category(message.get(TEXT) or "")
+            if category is None:
+                continue
+            intent = message.get(INTENT) or {}
+            said = intent.get("name")
+            message.set(
+                GUARD_KEY, {"category": category, "classifier_intent": said}, add_to_output=True
+            )
+            if said == target:
+                continue
+            confidence = max(float(intent.get("confidence") or 0.0), 0.95)
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != target]
+            message.set(INTENT, {"name": target, "confidence": confidence}, add_to_output=True)
+            message.set(
+                INTENT_RANKING_KEY,
+                [{"name": target, "confidence": confidence}, *ranking],
+                add_to_output=True,
+            )
+        return messages

@@ -1,0 +1,1 @@
+"""The referral directory: places, services and what is kept about referrals."""

@@ -1,0 +1,53 @@
+"""The scripts a newcomer's `make run` depends on."""
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(args: list[str], cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True)
+
+
+def test_find_python_prints_an_interpreter_of_the_asked_version() -> None:
+    found = run([str(ROOT / "scripts" / "find-python"), "3.12", "3.13", "3.11"])
+    assert found.returncode == 0
+    version = run(
+        [found.stdout.strip(), "-c", "import sys; print(sys.version_info[:2] >= (3, 11))"]
+    )
+    assert version.stdout.strip() == "True"
+
+
+def test_find_python_says_how_to_get_a_missing_version() -> None:
+    missing = run([str(ROOT / "scripts" / "find-python"), "3.99"])
+    assert missing.returncode == 1
+    assert "No Python 3.99 found" in missing.stderr and "pyenv install 3.99" in missing.stderr
+
+
+def test_rasa_token_from_the_environment_wins(tmp_path: Path) -> None:
+    token = run([str(ROOT / "scripts" / "rasa-token")], cwd=tmp_path, RASA_TOKEN="from-env")
+    assert token.stdout.strip() == "from-env"
+    assert not (tmp_path / "var").exists()
+
+
+def test_rasa_token_is_generated_once_and_kept_private(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "RASA_TOKEN"}
+    first = subprocess.run(
+        [str(ROOT / "scripts" / "rasa-token")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    second = subprocess.run(
+        [str(ROOT / "scripts" / "rasa-token")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert len(first.stdout.strip()) >= 40 and first.stdout == second.stdout
+    assert stat.S_IMODE((tmp_path / "var" / "rasa_token").stat().st_mode) == 0o600
