@@ -9,6 +9,7 @@ so the evaluation can report the classifier's own recall and how often the net c
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,13 @@ class EmergencyGuard(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"lexicon": str(DEFAULT_LEXICON), "intent": "emergency"}
+        return {
+            "lexicon": str(DEFAULT_LEXICON),
+            "intent": "emergency",
+            # Rasa reuses a cached component when its config and training data are unchanged;
+            # the phrases are neither, so their digest is put in the config to retrain on edit
+            "lexicon_sha256": hashlib.sha256(DEFAULT_LEXICON.read_bytes()).hexdigest(),
+        }
 
     def __init__(
         self,

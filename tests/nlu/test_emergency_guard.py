@@ -119,3 +119,21 @@ def test_the_trained_model_overrides_the_classifier_and_says_so(
 )
 def test_negated_or_far_away_danger_is_not_an_emergency(text: str, category: str | None) -> None:
     assert LEXICON.category(text) == category
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("este calor me esta matando", None),
+        ("el alquiler me esta ahogando", None),
+        ("me estan matando a golpes", "violence"),
+    ],
+)
+def test_idioms_with_a_singular_subject_are_not_violence(text: str, category: str | None) -> None:
+    assert LEXICON.category(text) == category
+
+
+def test_editing_the_phrases_changes_the_config_rasa_fingerprints() -> None:
+    # otherwise `rasa train` would restore the old phrases from its cache
+    config = EmergencyGuard.get_default_config()
+    assert len(config["lexicon_sha256"]) == 64
