@@ -16,7 +16,8 @@ TRAINING_INPUTS := config.yml domain.yml $(LOOKUPS) \
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup generate train run test test-unit validate test-stories eval compare lint lock clean
+.PHONY: help setup generate train run test test-unit validate test-stories eval compare lint lock clean \
+	directory-init bench-directory
 
 help:
 	@echo "make run    set up what is missing, train if needed, start Rasa + action server"
@@ -61,8 +62,25 @@ $(MODEL): $(RASA_STAMP) $(TRAINING_INPUTS)
 
 train: $(MODEL)
 
+## --- referral directory -------------------------------------------------------------
+# Migrate (Alembic) and load the seed into DATABASE_URL, else var/directory.sqlite. Idempotent.
+DIRECTORY_DB := var/directory.sqlite
+DIRECTORY_INPUTS := $(wildcard referral_directory/migrations/versions/*.py) \
+	referral_directory/data/places.yaml referral_directory/data/seed/services.yaml
+
+directory-init: $(APP_STAMP)
+	$(APP_PY) -m referral_directory init
+
+$(DIRECTORY_DB): $(DIRECTORY_INPUTS) | $(APP_STAMP)
+	DATABASE_URL= $(APP_PY) -m referral_directory init
+	@touch $@
+
+# Search p50/p95 with 1k, 10k, 100k generated services on SQLite and PostgreSQL (slow).
+bench-directory: $(APP_STAMP)
+	$(APP_PY) -m referral_directory.bench --out reports/directory_benchmark.md
+
 ## --- run ------------------------------------------------------------------------
-run: setup $(MODEL)
+run: setup $(MODEL) $(if $(DATABASE_URL),directory-init,$(DIRECTORY_DB))
 	@echo "Rasa: http://127.0.0.1:5005 (REST channel: /webhooks/rest/webhook; API token: scripts/rasa-token)"
 	@echo "Action server: http://127.0.0.1:5055   Ctrl-C stops everything."
 	$(APP_VENV)/bin/honcho start -f Procfile
@@ -74,6 +92,7 @@ test: setup test-unit validate test-stories eval
 test-unit: setup
 	$(APP_PY) -m referral_directory.nlu_export --check
 	$(APP_PY) -m pytest -q tests/unit
+	$(APP_PY) -m pytest -q tests/directory tests/actions
 	$(RASA_PY) -m pytest -q -p no:cacheprovider tests/nlu
 
 validate: $(RASA_STAMP)

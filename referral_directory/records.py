@@ -1,0 +1,379 @@
+"""The flat, editable view of one service, and how it is read from and written to the tables.
+
+Staff edit a service as one record (the console form, a CSV row, a seed entry); the HSDS tables
+spread it over organization, service, service_area, location, address, phone, schedule, language,
+attribute and translation. `read_record` and `write_record` are the only translation between the
+two, so that create, update, CSV import and seed loading all change the tables, and write the
+audit trail, in the same way.
+
+A record holds one location, one phone and one schedule: enough for the directory as it is; the
+tables themselves allow more.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from referral_directory import search_index
+from referral_directory.models import (
+    SERVICE_STATUSES,
+    Address,
+    Attribute,
+    AuditLog,
+    Language,
+    Location,
+    Organization,
+    Phone,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    TaxonomyTerm,
+    Translation,
+    ValueSource,
+)
+from referral_directory.resolve import PlaceIndex
+
+#: Fixed namespace for ids derived from stable keys (seed slugs, place names, type codes), so
+#: that loading the seed twice finds what the first load created.
+NAMESPACE = uuid.UUID("6f1d3c56-6a55-4c1e-9a43-1f0a6f3e2b7d")
+
+#: Texts a migrant reads: the HSDS column holds Spanish, `translation` holds English.
+TRANSLATED = ("name", "description", "eligibility_description", "application_process",
+              "fees_description", "hours")  # fmt: skip
+
+
+def stable_id(key: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, key))
+
+
+class RecordError(ValueError):
+    """A record that cannot be stored as it is (unknown place or type, bad status, ...)."""
+
+
+@dataclass
+class ServiceRecord:
+    """One service as staff see it. Text fields ending in `_en` are the English translations."""
+
+    organization: str
+    name: str
+    id: str | None = None
+    name_en: str | None = None
+    description: str | None = None
+    description_en: str | None = None
+    types: tuple[str, ...] = ()
+    status: str = "active"
+    #: Where the service serves: "national", "provincia:NAME", "distrito:NAME",
+    #: "corregimiento:NAME" (the syntax of the seed's `scope`).
+    scope: tuple[str, ...] = ()
+    #: The corregimiento its location lies in (not an address: a place of the hierarchy).
+    corregimiento: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    phone: str | None = None
+    email: str | None = None
+    url: str | None = None
+    hours: str | None = None
+    hours_en: str | None = None
+    languages: tuple[str, ...] = ()
+    eligibility_description: str | None = None
+    eligibility_description_en: str | None = None
+    application_process: str | None = None
+    application_process_en: str | None = None
+    fees_description: str | None = None
+    fees_description_en: str | None = None
+    assured_date: dt.date | None = None
+    #: field -> where its value was read (URL or seed sheet).
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def fields(self) -> dict[str, object]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+def _text(value: object) -> str | None:
+    """How a field's value is written in the audit trail."""
+    if value is None or value == () or value == {}:
+        return None
+    if isinstance(value, tuple):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return " | ".join(f"{k}={v}" for k, v in sorted(value.items()))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def scope_place_id(index: PlaceIndex, scope: str) -> str:
+    """The place id of a scope such as "distrito:La Chorrera" or "national"."""
+    if scope.strip() == "national":
+        return index.national().id
+    level, _, name = scope.partition(":")
+    node = index.by_level(level.strip(), name.strip())
+    if node is None:
+        raise RecordError(f"unknown place in scope {scope!r}")
+    return node.id
+
+
+def scope_text(index: PlaceIndex, place_id: str) -> str:
+    node = index.nodes[place_id]
+    return "national" if node.level == "national" else f"{node.level}:{node.name}"
+
+
+def read_record(s: Session, index: PlaceIndex, service_id: str) -> ServiceRecord | None:
+    """The record of a stored service, or None if there is no such service."""
+    service = s.get(Service, service_id)
+    if service is None:
+        return None
+    rec = ServiceRecord(
+        id=service.id,
+        organization=service.organization.name,
+        name=service.name,
+        description=service.description,
+        status=service.status,
+        email=service.email,
+        url=service.url,
+        eligibility_description=service.eligibility_description,
+        application_process=service.application_process,
+        fees_description=service.fees_description,
+        assured_date=service.assured_date,
+    )
+    rec.types = tuple(
+        s.scalars(
+            select(TaxonomyTerm.code)
+            .join(Attribute, Attribute.taxonomy_term_id == TaxonomyTerm.id)
+            .where(Attribute.link_id == service_id, Attribute.link_entity == "service")
+            .order_by(TaxonomyTerm.code)
+        )
+    )
+    rec.scope = tuple(
+        sorted(
+            scope_text(index, pid)
+            for pid in s.scalars(
+                select(ServiceArea.place_id).where(ServiceArea.service_id == service_id)
+            )
+        )
+    )
+    location = _location(s, service_id)
+    if location is not None:
+        if location.place_id:
+            rec.corregimiento = index.nodes[location.place_id].name
+        rec.latitude, rec.longitude = location.latitude, location.longitude
+        rec.address = s.scalar(select(Address.address_1).where(Address.location_id == location.id))
+    rec.phone = s.scalar(select(Phone.number).where(Phone.service_id == service_id).limit(1))
+    rec.hours = s.scalar(
+        select(Schedule.description).where(Schedule.service_id == service_id).limit(1)
+    )
+    rec.languages = tuple(
+        s.scalars(
+            select(Language.code).where(Language.service_id == service_id).order_by(Language.code)
+        )
+    )
+    for t in s.scalars(
+        select(Translation).where(
+            Translation.entity == "service",
+            Translation.entity_id == service_id,
+            Translation.language == "en",
+        )
+    ):
+        setattr(rec, f"{t.field}_en", t.value)
+    rec.sources = {
+        v.field: v.source
+        for v in s.scalars(
+            select(ValueSource).where(
+                ValueSource.entity == "service",
+                ValueSource.entity_id == service_id,
+                ValueSource.kind == "value",
+            )
+        )
+        if v.field and v.source
+    }
+    return rec
+
+
+def _location(s: Session, service_id: str) -> Location | None:
+    return s.scalar(
+        select(Location)
+        .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
+        .where(ServiceAtLocation.service_id == service_id)
+        .order_by(Location.id)
+        .limit(1)
+    )
+
+
+def check_record(index: PlaceIndex, rec: ServiceRecord, known_types: Iterable[str]) -> list[str]:
+    """Every reason the record cannot be stored (empty when it can)."""
+    problems: list[str] = []
+    if not rec.organization.strip():
+        problems.append("organization is empty")
+    if not rec.name.strip():
+        problems.append("name is empty")
+    if rec.status not in SERVICE_STATUSES:
+        problems.append(f"status {rec.status!r} is not one of {', '.join(SERVICE_STATUSES)}")
+    types = set(known_types)
+    problems += [f"unknown type {t!r}" for t in rec.types if t not in types]
+    if not rec.scope and rec.corregimiento is None:
+        problems.append("no scope and no corregimiento: nobody would find the service")
+    for scope in rec.scope:
+        try:
+            scope_place_id(index, scope)
+        except RecordError as exc:
+            problems.append(str(exc))
+    if rec.corregimiento and index.by_level("corregimiento", rec.corregimiento) is None:
+        problems.append(f"unknown corregimiento {rec.corregimiento!r}")
+    if (rec.latitude is None) != (rec.longitude is None):
+        problems.append("latitude and longitude go together")
+    if rec.latitude is not None and not (-90 <= rec.latitude <= 90):
+        problems.append(f"latitude {rec.latitude} is out of range")
+    if rec.longitude is not None and not (-180 <= rec.longitude <= 180):
+        problems.append(f"longitude {rec.longitude} is out of range")
+    problems += [f"unknown language code {c!r}" for c in rec.languages if not c.isalpha()]
+    if rec.assured_date and rec.assured_date > dt.date.today():
+        problems.append("assured_date is in the future")
+    return problems
+
+
+def write_record(
+    s: Session,
+    index: PlaceIndex,
+    rec: ServiceRecord,
+    *,
+    actor: str,
+    action: str,
+    now: dt.datetime | None = None,
+    refresh_search: bool = True,
+) -> tuple[str, list[str]]:
+    """Create or update the service `rec` describes; return its id and the changed fields.
+
+    Each changed field writes one audit row (old and new value as text), and the service's rows
+    of the search table are rewritten (a batch may pass `refresh_search=False` and call
+    `search_index.refresh` once for all its services, in the same transaction). The caller owns
+    the transaction, so a batch (a CSV file) is all or nothing.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    service_id = rec.id or str(uuid.uuid4())
+    old = read_record(s, index, service_id)
+    before = old.fields() if old else {}
+    after = dataclasses.replace(rec, id=service_id).fields()
+    changed = [k for k, v in after.items() if k != "id" and _text(before.get(k)) != _text(v)]
+    if old is not None and not changed:
+        return service_id, []
+
+    org_id = stable_id(f"organization:{rec.organization.strip()}")
+    if s.get(Organization, org_id) is None:
+        s.add(Organization(id=org_id, name=rec.organization.strip()))
+        s.flush()
+    service = s.get(Service, service_id)
+    if service is None:
+        service = Service(id=service_id, organization_id=org_id, name=rec.name)
+        s.add(service)
+    service.organization_id = org_id
+    service.name = rec.name
+    service.description = rec.description
+    service.status = rec.status
+    service.url, service.email = rec.url, rec.email
+    service.eligibility_description = rec.eligibility_description
+    service.application_process = rec.application_process
+    service.fees_description = rec.fees_description
+    service.assured_date = rec.assured_date
+    service.last_modified = now
+    s.flush()
+
+    if "types" in changed:
+        s.execute(delete(Attribute).where(Attribute.link_id == service_id))
+        for code in rec.types:
+            s.add(Attribute(link_id=service_id, link_entity="service",
+                            taxonomy_term_id=stable_id(f"taxonomy_term:{code}")))  # fmt: skip
+    if "scope" in changed:
+        s.execute(delete(ServiceArea).where(ServiceArea.service_id == service_id))
+        for scope in rec.scope:
+            s.add(
+                ServiceArea(
+                    service_id=service_id, name=scope, place_id=scope_place_id(index, scope)
+                )
+            )
+    if {"corregimiento", "address", "latitude", "longitude"} & set(changed):
+        _write_location(s, index, rec, service_id)
+    if "phone" in changed:
+        s.execute(delete(Phone).where(Phone.service_id == service_id))
+        if rec.phone:
+            s.add(Phone(service_id=service_id, number=rec.phone))
+    if "hours" in changed:
+        s.execute(delete(Schedule).where(Schedule.service_id == service_id))
+        if rec.hours:
+            s.add(Schedule(service_id=service_id, description=rec.hours))
+    if "languages" in changed:
+        s.execute(delete(Language).where(Language.service_id == service_id))
+        for code in rec.languages:
+            s.add(Language(service_id=service_id, code=code))
+    for name in TRANSLATED:
+        if f"{name}_en" in changed:
+            s.execute(
+                delete(Translation).where(
+                    Translation.entity == "service",
+                    Translation.entity_id == service_id,
+                    Translation.field == name,
+                    Translation.language == "en",
+                )
+            )
+            value = getattr(rec, f"{name}_en")
+            if value:
+                s.add(Translation(entity="service", entity_id=service_id, field=name,
+                                  language="en", value=value))  # fmt: skip
+    if "sources" in changed:
+        s.execute(
+            delete(ValueSource).where(
+                ValueSource.entity == "service",
+                ValueSource.entity_id == service_id,
+                ValueSource.kind == "value",
+            )
+        )
+        for name, source in rec.sources.items():
+            s.add(ValueSource(entity="service", entity_id=service_id, field=name, kind="value",
+                              source=source))  # fmt: skip
+    for name in changed:
+        s.add(
+            AuditLog(
+                at=now,
+                actor=actor,
+                action=action if old is not None else "create",
+                entity="service",
+                entity_id=service_id,
+                field=name,
+                old_value=_text(before.get(name)),
+                new_value=_text(after[name]),
+            )
+        )
+    s.flush()
+    if refresh_search:
+        search_index.refresh(s, [service_id])
+    return service_id, changed
+
+
+def _write_location(s: Session, index: PlaceIndex, rec: ServiceRecord, service_id: str) -> None:
+    location = _location(s, service_id)
+    wanted = rec.corregimiento or rec.address or rec.latitude is not None
+    if not wanted:
+        if location is not None:
+            s.execute(delete(ServiceAtLocation).where(ServiceAtLocation.service_id == service_id))
+            s.execute(delete(Address).where(Address.location_id == location.id))
+            s.delete(location)
+        return
+    if location is None:
+        location = Location(location_type="physical")
+        s.add(location)
+        s.flush()
+        s.add(ServiceAtLocation(service_id=service_id, location_id=location.id))
+    node = index.by_level("corregimiento", rec.corregimiento) if rec.corregimiento else None
+    location.place_id = node.id if node else None
+    location.latitude, location.longitude = rec.latitude, rec.longitude
+    s.execute(delete(Address).where(Address.location_id == location.id))
+    if rec.address:
+        s.add(Address(location_id=location.id, address_1=rec.address))

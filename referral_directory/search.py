@@ -1,0 +1,404 @@
+"""Search: the services for a place, nearest level of the hierarchy first.
+
+For a corregimiento the levels are the corregimiento, its distrito, its provincia and the
+country. A service belongs to the first level whose area holds one of its anchors: a place it
+serves (`service_area`) or the place of one of its locations; at the national level only
+services that serve the whole country count. Within a level, services are ranked by distance
+(to `near`, else to the place's own coordinates when the places file has them), then by name.
+
+The place is resolved in Python (`resolve.PlaceIndex`). Each level is then read from the search
+table (`service_search`, see `search_index`) as ranges of an index that stop after the rows
+still needed: by name, or by distance through boxes of growing size around the point. The
+details of the final services are read in a fixed number of batched queries (no query per
+service).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, Final, TypedDict
+
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    Engine,
+    Float,
+    Integer,
+    Row,
+    Select,
+    bindparam,
+    false,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.orm import Session
+
+from referral_directory import db
+from referral_directory.models import (
+    Address,
+    Attribute,
+    Language,
+    Location,
+    Organization,
+    Phone,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceSearch,
+    TaxonomyTerm,
+    Translation,
+)
+from referral_directory.placedb import place_index
+from referral_directory.resolve import PlaceIndex, PlaceNode
+from referral_directory.search_index import ANY_TYPE
+
+MAX_LIMIT = 100
+
+
+class PlaceAnswer(TypedDict):
+    query: str
+    resolved: str | None
+    level: str | None
+    suggestions: list[str]
+
+
+class ServiceHit(TypedDict):
+    id: str
+    name: str
+    organization: str
+    types: list[str]
+    corregimiento: str | None
+    distrito: str | None
+    address: str | None
+    phone: str | None
+    hours: str | None
+    languages: list[str]
+    assured_date: str | None
+    match_level: str
+    distance_km: float | None
+
+
+class SearchAnswer(TypedDict):
+    place: PlaceAnswer
+    services: list[ServiceHit]
+
+
+class SearchError(ValueError):
+    """The search itself is malformed (unknown type, bad language or limit)."""
+
+
+def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+
+
+def _reference(node: PlaceNode, near: tuple[float, float] | None) -> tuple[float, float] | None:
+    if near is not None:
+        return near
+    if node.latitude is not None and node.longitude is not None:
+        return node.latitude, node.longitude
+    return None
+
+
+def _keys(index: PlaceIndex, node: PlaceNode) -> list[tuple[str, str]]:
+    """(level, search key) from the resolved place up to the country."""
+    return [(a.level, a.id) for a in index.ancestors(node.id)]
+
+
+#: Half-sides (degrees of latitude) of the boxes read around the point before the whole level,
+#: each twice the last: from about 550 m to 70 km.
+BOXES: Final = tuple(0.005 * 2**i for i in range(8))
+#: A level with at most this many located rows is read whole: one query instead of the boxes.
+FEW_POINTS: Final = 256
+
+# The statements are built once, with bound parameters: building and caching a statement costs
+# more than running it on an index range.
+_S = ServiceSearch
+_LEVEL = (
+    _S.place_id == bindparam("key"),
+    _S.service_type == bindparam("stype"),
+    _S.status == "active",
+)
+_LIMIT = bindparam("limit", type_=Integer)
+_ORDER_NAME = (_S.name, _S.service_id)
+
+
+def _by_name_statement() -> Select[Any]:
+    """By name, located services and the others alike: two ranges of ix_service_search_by_name,
+    each stopping at `limit`, merged in SQL (so the order is the database's collation)."""
+    parts = [
+        select(_S.service_id, _S.name)
+        .where(*_LEVEL, _S.located == flag)
+        .order_by(*_ORDER_NAME)
+        .limit(_LIMIT)
+        .subquery()
+        for flag in (true(), false())
+    ]
+    both = union_all(*(select(p.c.service_id, p.c.name) for p in parts)).subquery()
+    return select(both.c.service_id).order_by(both.c.name, both.c.service_id).limit(_LIMIT)
+
+
+# Equirectangular squared distance: plain arithmetic (no trigonometry in SQLite), the same order
+# as the true distance at the scale of a country; kilometres are computed later, in Python.
+_DLAT = _S.latitude - bindparam("lat0", type_=Float)
+_DLON = (_S.longitude - bindparam("lon0", type_=Float)) * bindparam("k", type_=Float)
+_D2 = _DLAT * _DLAT + _DLON * _DLON
+_BOX = (
+    _S.latitude.between(bindparam("lat_lo", type_=Float), bindparam("lat_hi", type_=Float)),
+    _S.longitude.between(bindparam("lon_lo", type_=Float), bindparam("lon_hi", type_=Float)),
+)
+BY_NAME: Final = _by_name_statement()
+#: Nearest first inside a box: a range of ix_service_search_by_point.
+IN_BOX: Final = (
+    select(_S.service_id, _D2).where(*_LEVEL, *_BOX).order_by(_D2, *_ORDER_NAME).limit(_LIMIT)
+)
+#: Nearest first, the whole level.
+LOCATED: Final = (
+    select(_S.service_id, _D2)
+    .where(*_LEVEL, _S.latitude.is_not(None))
+    .order_by(_D2, *_ORDER_NAME)
+    .limit(_LIMIT)
+)
+#: How many located rows the level has, counting no further than `limit`.
+_POINTS = select(_S.service_id).where(*_LEVEL, _S.latitude.is_not(None)).limit(_LIMIT).subquery()
+COUNT_POINTS: Final = select(func.count()).select_from(_POINTS)
+#: The services without a point, by name (they rank after those with one).
+UNLOCATED: Final = (
+    select(_S.service_id).where(*_LEVEL, _S.located == false()).order_by(*_ORDER_NAME).limit(_LIMIT)
+)
+TYPE_EXISTS: Final = select(TaxonomyTerm.id).where(TaxonomyTerm.code == bindparam("code"))
+
+
+class _Level:
+    """The services of one level of a search, read from `service_search` in answer order.
+
+    Every read is one range of an index that stops after the rows wanted. Rows repeat a service
+    only when it has several points; a read that comes back full without enough distinct new
+    services is repeated with a larger limit.
+    """
+
+    def __init__(self, s: Session, key: str, service_type: str | None, seen: Sequence[str]):
+        self.s = s
+        self.seen = set(seen)
+        self.params: dict[str, object] = {"key": key, "stype": service_type or ANY_TYPE}
+
+    def _take(self, stmt: Select[Any], need: int, **params: object) -> list[Row[Any]]:
+        """The first row of each of the first `need` new services `stmt` returns (the service
+        id is its first column)."""
+        limit = need + len(self.seen)
+        while True:
+            rows = self.s.execute(stmt, {**self.params, **params, "limit": limit}).all()
+            first: dict[str, Row[Any]] = {}
+            for row in rows:
+                if row[0] not in self.seen:
+                    first.setdefault(row[0], row)
+            if len(first) >= need or len(rows) < limit:
+                return list(first.values())[:need]
+            limit *= 4
+
+    def by_name(self, need: int) -> list[str]:
+        return [row[0] for row in self._take(BY_NAME, need)]
+
+    def by_distance(self, ref: tuple[float, float], need: int) -> list[str]:
+        """Nearest to `ref` first (by the nearest of a service's points), then by name the
+        services without a point.
+
+        A level with many points is read in boxes of growing size around `ref`. A service
+        nearer to `ref` than half the box's side has its nearest point inside the box; so the
+        services found in the box nearer than that are the nearest of the whole level, in order.
+        When a box does not hold enough of them, the next one is read, and at last the whole
+        level (at once, when it has few points).
+        """
+        lat0, lon0 = ref
+        k = max(math.cos(math.radians(lat0)), 0.01)
+        point = {"lat0": lat0, "lon0": lon0, "k": k}
+        many = self.s.scalar(COUNT_POINTS, {**self.params, "limit": FEW_POINTS + 1})
+        for half in BOXES if (many or 0) > FEW_POINTS else ():
+            box = {
+                "lat_lo": lat0 - half,
+                "lat_hi": lat0 + half,
+                "lon_lo": lon0 - half / k,
+                "lon_hi": lon0 + half / k,
+            }
+            rows = self._take(IN_BOX, need, **point, **box)
+            near = [row[0] for row in rows if row[1] < (0.999 * half) ** 2]
+            if len(near) >= need:
+                return near
+        out = [row[0] for row in self._take(LOCATED, need, **point)]
+        if len(out) < need:
+            self.seen |= set(out)
+            out += [row[0] for row in self._take(UNLOCATED, need - len(out))]
+        return out
+
+
+def search(
+    place: str,
+    *,
+    service_type: str | None = None,
+    lang: str = "es",
+    near: tuple[float, float] | None = None,
+    limit: int = 10,
+    engine: Engine | None = None,
+) -> SearchAnswer:
+    """Active services for the place a person named, as the JSON the CLI prints."""
+    if lang not in ("es", "en"):
+        raise SearchError(f"language {lang!r}: use es or en")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise SearchError(f"limit must be between 1 and {MAX_LIMIT}")
+    if near is not None and not (-90 <= near[0] <= 90 and -180 <= near[1] <= 180):
+        raise SearchError("near must be LAT,LON in degrees")
+    eng = engine or db.engine()
+    index = place_index(eng)
+    resolution = index.resolve(place)
+    node = resolution.place
+    answer: SearchAnswer = {
+        "place": {
+            "query": place,
+            "resolved": node.name if node else None,
+            "level": node.level if node else None,
+            "suggestions": list(resolution.suggestions),
+        },
+        "services": [],
+    }
+    with db.session(eng) as s:
+        if service_type is not None and s.scalar(TYPE_EXISTS, {"code": service_type}) is None:
+            raise SearchError(f"unknown type {service_type!r}")
+        if node is None:
+            return answer
+        ref = _reference(node, near)
+        found: list[tuple[str, str]] = []
+        for level, key in _keys(index, node):
+            need = limit - len(found)
+            if need <= 0:
+                break
+            reader = _Level(s, key, service_type, [sid for sid, _ in found])
+            ids = reader.by_name(need) if ref is None else reader.by_distance(ref, need)
+            found += [(sid, level) for sid in ids]
+        answer["services"] = _details(s, index, found, lang, ref)
+    return answer
+
+
+_IDS: BindParameter[str] = bindparam("ids", expanding=True)
+SERVICES: Final = (
+    select(Service.id, Service.name, Service.assured_date, Organization.name)
+    .join(Organization, Organization.id == Service.organization_id)
+    .where(Service.id.in_(_IDS))
+)
+#: The list-like fields of the services, one (service, field, value) row each, in value order.
+FACTS: Final[CompoundSelect[Any]] = union_all(
+    select(
+        Attribute.link_id.label("service_id"),
+        literal("types").label("field"),
+        TaxonomyTerm.code.label("value"),
+    )
+    .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
+    .where(Attribute.link_id.in_(_IDS)),
+    select(Phone.service_id, literal("phone"), Phone.number).where(Phone.service_id.in_(_IDS)),
+    select(Schedule.service_id, literal("hours"), Schedule.description).where(
+        Schedule.service_id.in_(_IDS), Schedule.description.is_not(None)
+    ),
+    select(Language.service_id, literal("languages"), Language.code).where(
+        Language.service_id.in_(_IDS)
+    ),
+    select(ServiceArea.service_id, literal("areas"), ServiceArea.place_id).where(
+        ServiceArea.service_id.in_(_IDS)
+    ),
+).order_by("service_id", "field", "value")
+LOCATIONS: Final = (
+    select(
+        ServiceAtLocation.service_id,
+        Location.place_id,
+        Location.latitude,
+        Location.longitude,
+        Address.address_1,
+    )
+    .join(Location, Location.id == ServiceAtLocation.location_id)
+    .outerjoin(Address, Address.location_id == Location.id)
+    .where(ServiceAtLocation.service_id.in_(_IDS))
+    .order_by(Location.id)
+)
+TRANSLATIONS: Final = select(Translation.entity_id, Translation.field, Translation.value).where(
+    Translation.entity == "service",
+    Translation.entity_id.in_(_IDS),
+    Translation.language == bindparam("lang"),
+)
+
+
+def _details(
+    s: Session,
+    index: PlaceIndex,
+    found: list[tuple[str, str]],
+    lang: str,
+    ref: tuple[float, float] | None,
+) -> list[ServiceHit]:
+    """The fields of the found services, in a fixed number of queries."""
+    ids = [sid for sid, _ in found]
+    if not ids:
+        return []
+    params = {"ids": ids}
+    services = {
+        sid: (name, assured, org) for sid, name, assured, org in s.execute(SERVICES, params)
+    }
+    facts: dict[tuple[str, str], list[str]] = {}
+    for sid, field, value in s.execute(FACTS, params):
+        if sid is not None and value is not None:
+            facts.setdefault((sid, field), []).append(value)
+    locations: dict[str, list[tuple[str | None, float | None, float | None, str | None]]] = {}
+    for sid, pid, lat, lon, addr in s.execute(LOCATIONS, params):
+        locations.setdefault(sid, []).append((pid, lat, lon, addr))
+    translated: dict[tuple[str, str], str] = {}
+    if lang != "es":
+        for sid, field, value in s.execute(TRANSLATIONS, {**params, "lang": lang}):
+            translated[(sid, field)] = value
+
+    hits: list[ServiceHit] = []
+    for sid, level in found:
+        name, assured, org = services[sid]
+        locs = locations.get(sid, [])
+        corregimiento, distrito = _where(
+            index, [p for p, *_ in locs if p] + facts.get((sid, "areas"), [])
+        )
+        distances = [
+            haversine_km(ref, (lat, lon))
+            for _, lat, lon, _ in locs
+            if ref is not None and lat is not None and lon is not None
+        ]
+        hours = facts.get((sid, "hours"), [None])[0]
+        hits.append(
+            {
+                "id": sid,
+                "name": translated.get((sid, "name"), name),
+                "organization": org,
+                "types": facts.get((sid, "types"), []),
+                "corregimiento": corregimiento,
+                "distrito": distrito,
+                "address": next((a for *_, a in locs if a), None),
+                "phone": facts.get((sid, "phone"), [None])[0],
+                "hours": translated.get((sid, "hours"), hours),
+                "languages": facts.get((sid, "languages"), []),
+                "assured_date": assured.isoformat() if assured else None,
+                "match_level": level,
+                "distance_km": round(min(distances), 2) if distances else None,
+            }
+        )
+    return hits
+
+
+def _where(index: PlaceIndex, place_ids: list[str]) -> tuple[str | None, str | None]:
+    """Corregimiento and distrito of the most specific place among a service's anchors."""
+    order = {"corregimiento": 0, "distrito": 1, "provincia": 2, "national": 3}
+    nodes = sorted((index.nodes[p] for p in place_ids), key=lambda n: order[n.level])
+    if not nodes:
+        return None, None
+    best = nodes[0]
+    chain = {n.level: n.name for n in index.ancestors(best.id)}
+    return chain.get("corregimiento"), chain.get("distrito")

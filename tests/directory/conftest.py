@@ -1,0 +1,124 @@
+"""Every directory test runs on SQLite and on PostgreSQL, on a database built by Alembic.
+
+PostgreSQL is TEST_DATABASE_URL or postgresql+psycopg://postgres@127.0.0.1:5432/test; each
+database is a fresh schema, dropped afterwards (on SQLite, a copy of a file migrated and seeded
+once). When PostgreSQL cannot be reached its tests are skipped, the reason is printed at the end
+of the run, and the SQLite ones still run; with DIRECTORY_REQUIRE_POSTGRES=1 they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from referral_directory import db
+from referral_directory.placedb import forget_place_index
+from referral_directory.seed import load_seed
+from referral_directory.settings import DEFAULT_SEED_DIR
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SEED_DIR = DEFAULT_SEED_DIR
+
+MakeDb = Callable[[], Engine]
+
+_pg_skipped: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say why the PostgreSQL half was skipped, even under -q."""
+    if _pg_skipped:
+        terminalreporter.write_line(
+            f"directory tests on PostgreSQL were SKIPPED: {_pg_skipped[0]}", yellow=True, bold=True
+        )
+
+
+def _pg_problem() -> str | None:
+    try:
+        eng = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with eng.connect() as conn:
+            conn.execute(text("select 1"))
+        eng.dispose()
+    except Exception as exc:  # any failure to connect means: skip, saying why
+        return f"PostgreSQL unreachable at {make_url(PG_URL).render_as_string()}: {exc}"
+    return None
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def make_db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MakeDb]:
+    """A factory of migrated, seeded databases on one backend, all removed at the end."""
+    backend: str = request.param
+    if backend == "postgresql":
+        problem = _pg_problem()
+        if problem:
+            if os.environ.get("DIRECTORY_REQUIRE_POSTGRES", "") not in ("", "0"):
+                pytest.fail(f"{problem} (DIRECTORY_REQUIRE_POSTGRES is set)")
+            _pg_skipped.append(problem)
+            pytest.skip(problem)
+    admin = create_engine(PG_URL) if backend == "postgresql" else None
+    made: list[tuple[Engine, str | None]] = []
+    template: list[Path] = []
+
+    def sqlite_copy() -> Path:
+        """A copy of one SQLite database migrated and seeded once (a file copy takes
+        milliseconds; migrating and seeding, most of a second)."""
+        if not template:
+            path = tmp_path_factory.mktemp("directory-template") / "directory.db"
+            eng = db.engine(f"sqlite:///{path}")
+            db.migrate(eng)
+            load_seed(eng, seed_dir=SEED_DIR)
+            eng.dispose()
+            template.append(path)
+        path = tmp_path_factory.mktemp("directory") / "directory.db"
+        shutil.copyfile(template[0], path)
+        return path
+
+    def make() -> Engine:
+        if admin is None:
+            eng = db.engine(f"sqlite:///{sqlite_copy()}")
+            made.append((eng, None))
+            return eng
+        schema = f"test_directory_{uuid.uuid4().hex[:12]}"
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = (
+            make_url(PG_URL)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
+        eng = db.engine(url)
+        db.migrate(eng)
+        load_seed(eng, seed_dir=SEED_DIR)
+        made.append((eng, schema))
+        return eng
+
+    yield make
+    for eng, schema in made:
+        eng.dispose()
+        if admin is not None and schema:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    if admin is not None:
+        admin.dispose()
+    db._engine.cache_clear()
+    forget_place_index()
+
+
+@pytest.fixture(scope="session")
+def seeded(make_db: MakeDb) -> Engine:
+    """One seeded database per backend, shared by the tests that only read."""
+    return make_db()
+
+
+@pytest.fixture
+def fresh(make_db: MakeDb) -> Engine:
+    """A seeded database of its own, for a test that writes."""
+    return make_db()

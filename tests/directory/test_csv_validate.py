@@ -1,0 +1,131 @@
+"""CSV import/export round-trips, is all or nothing, and says which rows are wrong and why."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+
+from referral_directory import api, db
+from referral_directory.csv_io import COLUMNS, export_csv, import_csv
+from referral_directory.models import AuditLog, Service
+from referral_directory.records import stable_id
+from referral_directory.validate import validate
+
+
+def _state(engine: Engine) -> tuple[int, int, str]:
+    with db.session(engine) as s:
+        services = int(s.scalar(select(func.count()).select_from(Service)) or 0)
+        audits = int(s.scalar(select(func.count()).select_from(AuditLog)) or 0)
+    coai = api.get(stable_id("service:mides-coai"), engine=engine)
+    return services, audits, coai.phone or ""
+
+
+def _write(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _row(**values: str) -> dict[str, str]:
+    base = {c: "" for c in COLUMNS}
+    base.update(organization="Organización de prueba", name="Servicio de prueba",
+                types="food", scope="corregimiento:Herrera")  # fmt: skip
+    base.update(values)
+    return base
+
+
+def test_export_then_import_changes_nothing(fresh: Engine, tmp_path: Path) -> None:
+    out = tmp_path / "services.csv"
+    assert export_csv(out, engine=fresh) == 26
+    before = _state(fresh)
+    report = import_csv(out, actor="staff-test", engine=fresh)
+    assert report.errors == [] and report.written
+    assert (report.rows, report.unchanged, report.created, report.updated) == (26, 26, 0, 0)
+    assert _state(fresh) == before
+    again = tmp_path / "again.csv"
+    export_csv(again, engine=fresh)
+    assert again.read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
+
+
+def test_edited_export_updates_and_creates(fresh: Engine, tmp_path: Path) -> None:
+    out = tmp_path / "services.csv"
+    export_csv(out, engine=fresh)
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    coai = next(r for r in rows if r["id"] == stable_id("service:mides-coai"))
+    coai["phone"] = "+507 6000-0000"
+    rows.append(_row(name="Comedor de prueba", phone="+507 6000-0000", languages="es; en"))
+    report = import_csv(_write(out, rows), actor="staff-test", engine=fresh)
+    assert (report.created, report.updated, report.unchanged) == (1, 1, 25)
+    assert _state(fresh)[0] == 27 and _state(fresh)[2] == "+507 6000-0000"
+    hits = api.search("herrera", service_type="food", engine=fresh)["services"]
+    assert hits[0]["name"] == "Comedor de prueba" and hits[0]["languages"] == ["en", "es"]
+
+
+def test_bad_rows_change_nothing_and_are_reported(fresh: Engine, tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "bad.csv",
+        [
+            _row(name="Bien"),  # line 2: fine
+            _row(scope="distrito:Atlantis"),  # line 3
+            _row(types="food; astrology"),  # line 4
+            _row(organization=""),  # line 5
+            _row(latitude="nine", longitude="-79.5"),  # line 6
+            _row(status="open"),  # line 7
+            _row(assured_date="23/11/2026", name="Multi\nline"),  # line 8 (two physical lines)
+            _row(corregimiento="Narnia"),  # line 10
+        ],
+    )
+    before = _state(fresh)
+    report = import_csv(path, engine=fresh)
+    assert not report.written
+    lines = {e.line: e.reason for e in report.errors}
+    assert set(lines) == {3, 4, 5, 6, 7, 8, 10}
+    assert "Atlantis" in lines[3]
+    assert "astrology" in lines[4]
+    assert "organization is empty" in lines[5]
+    assert "latitude" in lines[6]
+    assert "status" in lines[7]
+    assert "assured_date" in lines[8]
+    assert "Narnia" in lines[10]
+    assert _state(fresh) == before
+
+
+def test_unknown_column_is_refused(fresh: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text("organization,name,colour\nA,B,blue\n", encoding="utf-8")
+    report = import_csv(path, engine=fresh)
+    assert [(e.line, "colour" in e.reason) for e in report.errors] == [(1, True)]
+
+
+def test_dry_run_changes_nothing(fresh: Engine, tmp_path: Path) -> None:
+    path = _write(tmp_path / "new.csv", [_row(name=f"Servicio {i}") for i in range(3)])
+    before = _state(fresh)
+    report = import_csv(path, dry_run=True, engine=fresh)
+    assert report.errors == [] and report.created == 3 and not report.written
+    assert _state(fresh) == before
+
+
+def test_validate_findings(fresh: Engine) -> None:
+    findings = validate(engine=fresh)
+    # active services only: the Tocumen health centre is temporarily closed
+    assert len(findings.never_verified) == 25 and len(findings.stale) == 25
+    tocumen = stable_id("service:minsa-centro-salud-tocumen")
+    assert tocumen not in {i for i, _ in findings.stale}
+    coai = stable_id("service:mides-coai")
+    acnur = stable_id("service:acnur-panama")
+    assert acnur in {i for i, _ in findings.no_phone}
+    assert coai not in {i for i, _ in findings.no_phone}
+    assert coai not in {i for i, _ in findings.no_schedule}
+    empty = {n for _, n in findings.places_without_services}
+    assert "Herrera" in empty and "Omar Torrijos" not in empty and "Las Mañanitas" not in empty
+    api.mark_verified(coai, dt.date.today() - dt.timedelta(days=10), engine=fresh)
+    api.mark_verified(acnur, dt.date.today() - dt.timedelta(days=200), engine=fresh)
+    findings = validate(engine=fresh)
+    stale = {i for i, _ in findings.stale}
+    assert coai not in stale and acnur in stale
+    assert len(findings.never_verified) == 23
