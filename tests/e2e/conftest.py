@@ -19,6 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "current.tar.gz"
 RASA_PORT, ACTION_PORT = 15005, 15055
 TOKEN = "e2e-" + uuid.uuid4().hex
+#: the stack's own directory database: under var/, where the privacy test looks for leaks
+E2E_DIRECTORY = ROOT / "var" / "e2e" / "directory.sqlite"
+STACK_LOG = ROOT / "var" / "e2e-stack.log"
 
 
 class Stack:
@@ -35,6 +38,13 @@ class Stack:
         response.raise_for_status()
         return response.json()
 
+    def tracker_events(self, sender: str) -> list[dict[str, Any]]:
+        response = self.client.get(
+            f"{self.rasa}/conversations/{sender}/tracker", params={"token": self.token}
+        )
+        response.raise_for_status()
+        return response.json()["events"]
+
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
@@ -46,9 +56,16 @@ def stack() -> Iterator[Stack]:
         "ACTION_SERVER_PORT": str(ACTION_PORT),
         "ACTION_SERVER_URL": f"http://127.0.0.1:{ACTION_PORT}/webhook",
         "RASA_TOKEN": TOKEN,
+        "DATABASE_URL": f"sqlite:///{E2E_DIRECTORY}",
+        "HASH_KEY": "e2e-" + uuid.uuid4().hex + uuid.uuid4().hex,
     }
-    (ROOT / "var").mkdir(exist_ok=True)
-    log = open(ROOT / "var" / "e2e-stack.log", "w")  # noqa: SIM115 - lives as long as the stack
+    E2E_DIRECTORY.parent.mkdir(parents=True, exist_ok=True)
+    E2E_DIRECTORY.unlink(missing_ok=True)
+    subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-m", "referral_directory", "init"],
+        cwd=ROOT, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    log = open(STACK_LOG, "w")  # noqa: SIM115 - lives as long as the stack
     process = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "honcho"), "start", "-f", "Procfile"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,

@@ -1,0 +1,55 @@
+"""What every action needs to know about the person, read from the tracker in one place.
+
+The conversation key is a keyed hash of the sender id: the gateways already send a hash, and
+hashing again with the server's own key means nothing stored here can be joined back to a
+channel id even by someone who holds the gateway's key alone.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from referral_directory.casework import CHANNELS
+from referral_directory.redact import conversation_key as keyed_hash
+from referral_directory.redact import hash_key_from_env
+
+#: the IOM contact every fallback reply gives (services.yaml: oim-panama)
+IOM_CONTACT = {
+    "es": "OIM Panamá: +507 305-3350, iompanama@iom.int",
+    "en": "IOM Panama: +507 305-3350, iompanama@iom.int",
+}
+
+
+def language(tracker: Tracker) -> str:
+    value = tracker.get_slot("language")
+    return value if value in ("es", "en") else "es"
+
+
+def channel(tracker: Tracker) -> str:
+    """The channel the gateway names in the metadata; the REST channel otherwise."""
+    metadata: dict[str, Any] = (tracker.latest_message or {}).get("metadata") or {}
+    named = str(metadata.get("channel", "")).lower()
+    return named if named in CHANNELS else "rest"
+
+
+@functools.cache
+def _secret() -> bytes:
+    return hash_key_from_env(allow_dev_default=True)
+
+
+def person_key(tracker: Tracker) -> str:
+    return keyed_hash("rasa", tracker.sender_id, _secret())
+
+
+def intent(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def entity(tracker: Tracker, name: str) -> str | None:
+    for found in (tracker.latest_message or {}).get("entities") or []:
+        if found.get("entity") == name and found.get("value"):
+            return str(found["value"])
+    return None

@@ -1,0 +1,129 @@
+"""A person when the bot cannot help: explained, consented, recorded, and what happens next.
+
+The consent question says exactly what a caseworker would see. Only on "yes" is a handoff
+recorded, with a summary of the person's last messages scrubbed of phone numbers, e-mails and
+document numbers (`referral_directory/redact.py`) before it is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import context
+from referral_directory import casework
+
+logger = logging.getLogger(__name__)
+
+Events = list[dict[str, Any]]
+#: user messages summarised for the caseworker (after scrubbing)
+SUMMARY_MESSAGES = 3
+
+
+def summary(tracker: Tracker) -> str:
+    """The last few things the person wrote (not button presses), oldest first."""
+    texts = [
+        str(e.get("text") or "")
+        for e in tracker.events
+        if e.get("event") == "user" and not str(e.get("text") or "").startswith("/")
+    ]
+    return " | ".join(t[:200] for t in texts[-SUMMARY_MESSAGES:])
+
+
+class ActionExplainHandoff(Action):
+    def name(self) -> str:
+        return "action_explain_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        dispatcher.utter_message(response="utter_handoff_consent")
+        return [SlotSet("handoff_consent_asked", True)]
+
+
+class ActionOpenHandoff(Action):
+    def name(self) -> str:
+        return "action_open_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        try:
+            casework.open_handoff(
+                conversation_key=context.person_key(tracker),
+                channel=context.channel(tracker),
+                language=context.language(tracker),
+                topic=tracker.get_slot("topic"),
+                corregimiento=tracker.get_slot("corregimiento"),
+                summary=summary(tracker),
+            )
+        except Exception:
+            logger.exception("handoff could not be recorded")
+            dispatcher.utter_message(response="utter_human_contact")
+            return [SlotSet("handoff_consent_asked", False)]
+        dispatcher.utter_message(response="utter_handoff_opened")
+        return [SlotSet("handoff_consent_asked", False)]
+
+
+class ActionDeclineHandoff(Action):
+    def name(self) -> str:
+        return "action_decline_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        dispatcher.utter_message(response="utter_human_contact")
+        return [SlotSet("handoff_consent_asked", False)]
+
+
+class ActionEmergencyFollowup(Action):
+    """After the numbers (a plain response, so they go out even if this server is down):
+    an urgent handoff, with no words of the person in it, and the offer of a person."""
+
+    def name(self) -> str:
+        return "action_emergency_followup"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        guard = (tracker.latest_message or {}).get("emergency_guard") or {}
+        try:
+            casework.open_handoff(
+                conversation_key=context.person_key(tracker),
+                channel=context.channel(tracker),
+                language=context.language(tracker),
+                topic=tracker.get_slot("topic"),
+                corregimiento=tracker.get_slot("corregimiento"),
+                summary=f"emergency: {guard.get('category', 'unspecified')}",
+                urgent=True,
+            )
+        except Exception:
+            logger.exception("urgent handoff could not be recorded")
+            return []
+        dispatcher.utter_message(response="utter_emergency_handoff")
+        return []
+
+
+class ActionNotUnderstood(Action):
+    """First miss: rephrase, with the menu. Second miss in a row: offer a person."""
+
+    def name(self) -> str:
+        return "action_not_understood"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        intents = [
+            (e.get("parse_data") or {}).get("intent", {}).get("name")
+            for e in tracker.events
+            if e.get("event") == "user"
+        ]
+        if len(intents) >= 2 and intents[-2] == "nlu_fallback":
+            dispatcher.utter_message(response="utter_default_twice")
+            return await ActionExplainHandoff().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response="utter_default")
+        return []

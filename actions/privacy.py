@@ -1,0 +1,101 @@
+"""Erasure on request: confirmed first, then everything linked to the person's key.
+
+The rows in the directory database go at once. The conversation itself lives in Rasa's tracker
+store, which Rasa holds locked while this action runs; so the action asks Rasa, once this turn
+is over, to replace the conversation's events with none (`PUT /conversations/{id}/tracker/
+events`, behind the API token), retrying for a while if Rasa is busy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import context
+from referral_directory import casework
+
+logger = logging.getLogger(__name__)
+
+Events = list[dict[str, Any]]
+REPO = Path(__file__).resolve().parent.parent
+_pending: set[asyncio.Task[bool]] = set()
+
+
+def rasa_url() -> str:
+    return os.environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/")
+
+
+def rasa_token() -> str:
+    token = os.environ.get("RASA_TOKEN", "").strip()
+    if token:
+        return token
+    path = REPO / "var" / "rasa_token"
+    return path.read_text().strip() if path.exists() else ""
+
+
+async def wipe_tracker(sender_id: str, attempts: int = 10, delay: float = 0.5) -> bool:
+    """Empty the conversation in Rasa's tracker store; True once Rasa confirms."""
+    url = f"{rasa_url()}/conversations/{quote(sender_id, safe='')}/tracker/events"
+    async with httpx.AsyncClient(timeout=10) as client:
+        for _ in range(attempts):
+            await asyncio.sleep(delay)
+            try:
+                response = await client.put(url, params={"token": rasa_token()}, json=[])
+                if response.status_code == 200:
+                    return True
+                logger.warning("tracker erasure answered %s", response.status_code)
+            except httpx.HTTPError as exc:
+                logger.warning("tracker erasure failed: %s", type(exc).__name__)
+    logger.error("tracker erasure gave up after %s attempts", attempts)
+    return False
+
+
+class ActionAskDeleteConfirmation(Action):
+    def name(self) -> str:
+        return "action_ask_delete_confirmation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        dispatcher.utter_message(response="utter_confirm_delete")
+        return [SlotSet("delete_asked", True)]
+
+
+class ActionDeleteMyData(Action):
+    def name(self) -> str:
+        return "action_delete_my_data"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        try:
+            casework.erase_person(context.person_key(tracker))
+        except Exception:
+            logger.exception("erasure of casework rows failed")
+            dispatcher.utter_message(response="utter_delete_failed")
+            return [SlotSet("delete_asked", False)]
+        task = asyncio.get_running_loop().create_task(wipe_tracker(tracker.sender_id))
+        _pending.add(task)
+        task.add_done_callback(_pending.discard)
+        dispatcher.utter_message(response="utter_data_deleted")
+        return [SlotSet("delete_asked", False)]
+
+
+class ActionKeepData(Action):
+    def name(self) -> str:
+        return "action_keep_data"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        dispatcher.utter_message(response="utter_data_kept")
+        return [SlotSet("delete_asked", False)]

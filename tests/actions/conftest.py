@@ -1,0 +1,49 @@
+"""Actions run against a real, migrated and seeded SQLite directory, as the server runs them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from sqlalchemy import Engine
+
+from referral_directory import db
+from referral_directory.placedb import forget_place_index
+from referral_directory.seed import load_seed
+
+
+@pytest.fixture
+def directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    url = f"sqlite:///{tmp_path / 'directory.sqlite'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("HASH_KEY", "test-key-" + "x" * 40)
+    eng = db.engine(url)
+    db.migrate(eng)
+    load_seed(eng)
+    forget_place_index()
+    yield eng
+    eng.dispose()
+    forget_place_index()
+
+
+def make_tracker(
+    text: str,
+    intent: str,
+    *,
+    slots: dict[str, Any] | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    events: list[dict[str, Any]] | None = None,
+    sender: str = "c0ffee",
+    extra: dict[str, Any] | None = None,
+) -> Tracker:
+    latest: dict[str, Any] = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.99},
+        "entities": entities or [],
+        **(extra or {}),
+    }
+    all_slots = {"language": "es", **(slots or {})}
+    return Tracker(sender, all_slots, latest, events or [], False, None, None, "action_listen")

@@ -1,0 +1,180 @@
+"""Handoff with consent, the emergency follow-up, erasure, and the second miss."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+import pytest
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import Engine, select
+
+from actions import privacy
+from actions.handoff import (
+    ActionDeclineHandoff,
+    ActionEmergencyFollowup,
+    ActionExplainHandoff,
+    ActionNotUnderstood,
+    ActionOpenHandoff,
+)
+from actions.privacy import ActionDeleteMyData
+from referral_directory import casework, db
+from referral_directory.casework import Handoff
+from tests.actions.conftest import make_tracker
+
+
+async def run(action: Any, tracker: Any) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    return dispatcher, await action.run(dispatcher, tracker, {})
+
+
+def handoffs(eng: Engine) -> list[Handoff]:
+    with db.session(eng) as s:
+        return list(s.scalars(select(Handoff)))
+
+
+def user(text: str, intent: str = "ask_refuge") -> dict[str, Any]:
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
+
+
+@pytest.mark.asyncio
+async def test_consent_is_asked_before_anything_is_recorded(directory: Engine) -> None:
+    dispatcher, events = await run(
+        ActionExplainHandoff(), make_tracker("una persona", "request_human")
+    )
+    assert dispatcher.messages[0]["response"] == "utter_handoff_consent"
+    assert events == [SlotSet("handoff_consent_asked", True)]
+    assert handoffs(directory) == []
+    dispatcher, events = await run(ActionDeclineHandoff(), make_tracker("no", "deny"))
+    assert dispatcher.messages[0]["response"] == "utter_human_contact"
+    assert handoffs(directory) == []
+
+
+@pytest.mark.asyncio
+async def test_on_yes_the_handoff_keeps_context_but_no_contacts(directory: Engine) -> None:
+    events = [
+        user("tengo miedo de volver, mi numero es +507 6000-0000"),
+        user("/affirm", "affirm"),
+        user("mi pasaporte es X0000000 y mi correo user@example.org"),
+    ]
+    tracker = make_tracker(
+        "si",
+        "affirm",
+        slots={"topic": "refuge", "corregimiento": "Herrera", "language": "es"},
+        events=events,
+        extra={"metadata": {"channel": "telegram"}},
+    )
+    dispatcher, out = await run(ActionOpenHandoff(), tracker)
+    assert dispatcher.messages[0]["response"] == "utter_handoff_opened"
+    [row] = handoffs(directory)
+    assert (row.topic, row.corregimiento, row.channel, row.urgent) == (
+        "refuge",
+        "Herrera",
+        "telegram",
+        False,
+    )
+    assert "miedo de volver" in row.summary and "/affirm" not in row.summary
+    for secret in ("6000", "X0000000", "example.org"):
+        assert secret not in row.summary
+
+
+@pytest.mark.asyncio
+async def test_an_emergency_records_an_urgent_handoff_without_words(directory: Engine) -> None:
+    tracker = make_tracker(
+        "me estan pegando",
+        "emergency",
+        extra={"emergency_guard": {"category": "violence", "classifier_intent": "emergency"}},
+    )
+    dispatcher, _ = await run(ActionEmergencyFollowup(), tracker)
+    assert dispatcher.messages[0]["response"] == "utter_emergency_handoff"
+    [row] = handoffs(directory)
+    assert row.urgent and row.summary == "emergency: violence"
+
+
+@pytest.mark.asyncio
+async def test_the_second_miss_in_a_row_offers_a_person(directory: Engine) -> None:
+    once, _ = await run(
+        ActionNotUnderstood(),
+        make_tracker("asdf", "nlu_fallback", events=[user("asdf", "nlu_fallback")]),
+    )
+    assert [m["response"] for m in once.messages] == ["utter_default"]
+    twice, events = await run(
+        ActionNotUnderstood(),
+        make_tracker(
+            "qwer",
+            "nlu_fallback",
+            events=[user("asdf", "nlu_fallback"), user("qwer", "nlu_fallback")],
+        ),
+    )
+    assert [m["response"] for m in twice.messages] == [
+        "utter_default_twice",
+        "utter_handoff_consent",
+    ]
+    assert events == [SlotSet("handoff_consent_asked", True)]
+
+
+class _FakeRasa(BaseHTTPRequestHandler):
+    """Rasa's `PUT /conversations/{id}/tracker/events`, recording what it was asked."""
+
+    calls: list[tuple[str, Any]] = []
+
+    def do_PUT(self) -> None:  # noqa: N802 (http.server's naming)
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        _FakeRasa.calls.append((self.path, body))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def rasa(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, Any]]]:
+    server = HTTPServer(("127.0.0.1", 0), _FakeRasa)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("RASA_URL", f"http://127.0.0.1:{server.server_port}")
+    monkeypatch.setenv("RASA_TOKEN", "t0ken")
+    _FakeRasa.calls = []
+    yield _FakeRasa.calls
+    server.shutdown()
+
+
+@pytest.mark.asyncio
+async def test_erasure_removes_rows_and_empties_the_tracker(
+    directory: Engine, rasa: list[tuple[str, Any]]
+) -> None:
+    tracker = make_tracker("si", "affirm", sender="person/1")
+    key = privacy.context.person_key(tracker)
+    casework.open_handoff(
+        conversation_key=key,
+        channel="rest",
+        language="es",
+        topic=None,
+        corregimiento=None,
+        summary="",
+    )
+    casework.log_referral(
+        conversation_key=key,
+        channel="rest",
+        language="es",
+        topic=None,
+        corregimiento=None,
+        service_ids=[],
+    )
+    dispatcher, events = await run(ActionDeleteMyData(), tracker)
+    assert dispatcher.messages[0]["response"] == "utter_data_deleted"
+    assert events == [SlotSet("delete_asked", False)]
+    assert handoffs(directory) == []
+    for _ in range(50):
+        if rasa:
+            break
+        await asyncio.sleep(0.1)
+    assert rasa == [("/conversations/person%2F1/tracker/events?token=t0ken", [])]
