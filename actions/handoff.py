@@ -66,7 +66,7 @@ class ActionOpenHandoff(Action):
             dispatcher.utter_message(response="utter_human_contact")
             return [SlotSet("handoff_consent_asked", False)]
         dispatcher.utter_message(response="utter_handoff_opened")
-        return [SlotSet("handoff_consent_asked", False)]
+        return [SlotSet("handoff_consent_asked", False), SlotSet("handoff_open", True)]
 
 
 class ActionDeclineHandoff(Action):
@@ -78,6 +78,28 @@ class ActionDeclineHandoff(Action):
     ) -> Events:
         dispatcher.utter_message(response="utter_human_contact")
         return [SlotSet("handoff_consent_asked", False)]
+
+
+class ActionHandoffHold(Action):
+    """While the caseworker has the case: the message waits for them; once they have closed
+    it, the bot says so and answers again from the next message on."""
+
+    def name(self) -> str:
+        return "action_handoff_hold"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        try:
+            still_open = casework.open_handoff_for(context.person_key(tracker)) is not None
+        except Exception:
+            logger.exception("handoff state unknown; holding")
+            still_open = True
+        if still_open:
+            dispatcher.utter_message(response="utter_handoff_hold")
+            return []
+        dispatcher.utter_message(response="utter_handoff_closed")
+        return [SlotSet("handoff_open", False)]
 
 
 class ActionEmergencyFollowup(Action):

@@ -87,7 +87,7 @@ class ActionDeleteMyData(Action):
         _pending.add(task)
         task.add_done_callback(_pending.discard)
         dispatcher.utter_message(response="utter_data_deleted")
-        return [SlotSet("delete_asked", False)]
+        return [SlotSet("delete_asked", False), SlotSet("handoff_open", False)]
 
 
 class ActionKeepData(Action):

@@ -19,6 +19,7 @@ from actions.handoff import (
     ActionDeclineHandoff,
     ActionEmergencyFollowup,
     ActionExplainHandoff,
+    ActionHandoffHold,
     ActionNotUnderstood,
     ActionOpenHandoff,
 )
@@ -71,6 +72,7 @@ async def test_on_yes_the_handoff_keeps_context_but_no_contacts(directory: Engin
     )
     dispatcher, out = await run(ActionOpenHandoff(), tracker)
     assert dispatcher.messages[0]["response"] == "utter_handoff_opened"
+    assert SlotSet("handoff_open", True) in out
     [row] = handoffs(directory)
     assert (row.topic, row.corregimiento, row.channel, row.urgent) == (
         "refuge",
@@ -171,10 +173,29 @@ async def test_erasure_removes_rows_and_empties_the_tracker(
     )
     dispatcher, events = await run(ActionDeleteMyData(), tracker)
     assert dispatcher.messages[0]["response"] == "utter_data_deleted"
-    assert events == [SlotSet("delete_asked", False)]
+    assert events == [SlotSet("delete_asked", False), SlotSet("handoff_open", False)]
     assert handoffs(directory) == []
     for _ in range(50):
         if rasa:
             break
         await asyncio.sleep(0.1)
     assert rasa == [("/conversations/person%2F1/tracker/events?token=t0ken", [])]
+
+
+@pytest.mark.asyncio
+async def test_a_held_message_waits_until_the_caseworker_closes_the_case(directory: Engine) -> None:
+    tracker = make_tracker("y ahora que", "help", slots={"handoff_open": True})
+    handoff_id = casework.open_handoff(
+        conversation_key=privacy.context.person_key(tracker),
+        channel="rest",
+        language="es",
+        topic=None,
+        corregimiento=None,
+        summary="",
+    )
+    held, events = await run(ActionHandoffHold(), tracker)
+    assert held.messages[0]["response"] == "utter_handoff_hold" and events == []
+    casework.close_handoff(handoff_id)
+    back, events = await run(ActionHandoffHold(), tracker)
+    assert back.messages[0]["response"] == "utter_handoff_closed"
+    assert events == [SlotSet("handoff_open", False)]

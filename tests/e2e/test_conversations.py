@@ -74,3 +74,15 @@ def test_an_english_conversation_stays_in_english(stack: Stack, sender: str) -> 
     assert any("Source:" in t for t in answer)
     replies = texts(stack.say(sender, "i live in omar torijos"))
     assert replies[0].startswith("Services for Omar Torrijos:")
+
+
+def test_while_a_caseworker_has_the_case_the_bot_holds_but_not_in_danger(
+    stack: Stack, sender: str
+) -> None:
+    stack.say(sender, "quiero hablar con una persona")
+    stack.say(sender, "si")
+    held = texts(stack.say(sender, "donde hay un centro de salud en herrera"))
+    assert held[0].startswith("Tu mensaje queda para la persona del equipo")
+    assert len(held) == 1
+    danger = texts(stack.say(sender, "ayuda mi pareja me esta golpeando"))
+    assert "911" in danger[0] and "182" in danger[0]
