@@ -43,7 +43,9 @@ def test_messages_wait_for_the_caseworker(policy: HandoffHoldPolicy, intent: str
     assert predicted(policy, True, intent) == HOLD_ACTION
 
 
-@pytest.mark.parametrize("intent", ["emergency", "delete_my_data", "ask_privacy", "change_language"])
+@pytest.mark.parametrize(
+    "intent", ["emergency", "delete_my_data", "ask_privacy", "change_language"]
+)
 def test_danger_and_rights_pass_through(policy: HandoffHoldPolicy, intent: str) -> None:
     assert predicted(policy, True, intent) is None
 
