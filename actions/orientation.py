@@ -64,7 +64,8 @@ def send_services(
         fallback = national(_topic_types(topic, language), language)
         if fallback:
             dispatcher.utter_message(text=replies.words(language)["national_instead"])
-            _send(dispatcher, replies.service_page(fallback, "Panamá", language))
+            country = replies.words(language)["country"]
+            _send(dispatcher, replies.service_page(fallback, country, language))
             _log(tracker, None, [h["id"] for h in fallback[: replies.PAGE_SIZE]])
         return [SlotSet("corregimiento", None)]
     resolved = found.place["resolved"]
@@ -142,7 +143,7 @@ class ActionShowServices(Action):
                 dispatcher.utter_message(text=replies.words(language)["type_place"])
                 return []
             # no known place in the words: let the directory try, then suggest
-            return send_services(dispatcher, tracker, text[:80])
+            return send_services(dispatcher, tracker, replies.place_query(text))
         place = place or tracker.get_slot("corregimiento")
         if not place:
             _send(dispatcher, replies.ask_place(language))

@@ -9,6 +9,7 @@ staff have not verified says so.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -44,6 +45,7 @@ _WORDS: Final[dict[str, dict[str, Any]]] = {
         "unknown_place": "No encontré el lugar «{query}».",
         "did_you_mean": "¿Quisiste decir alguno de estos?",
         "national_instead": "Mientras tanto, estos servicios atienden en todo el país:",
+        "country": "todo el país",
         "card_title": "Tarjeta de referencia",
         "which_wrong": "¿Qué servicio tiene un problema?",
         "what_wrong": "¿Qué pasa con este servicio?",
@@ -75,6 +77,7 @@ _WORDS: Final[dict[str, dict[str, Any]]] = {
         "unknown_place": "I could not find the place “{query}”.",
         "did_you_mean": "Did you mean one of these?",
         "national_instead": "Meanwhile, these services serve the whole country:",
+        "country": "the whole country",
         "card_title": "Referral card",
         "which_wrong": "Which service has a problem?",
         "what_wrong": "What is wrong with this service?",
@@ -84,6 +87,19 @@ _WORDS: Final[dict[str, dict[str, Any]]] = {
         "languages": {"es": "Spanish", "en": "English", "fr": "French", "ht": "Creole"},
     },
 }
+
+
+#: words people put before a place ("vivo en ..."): not part of the place's name
+_PLACE_CUE = re.compile(
+    r"^\s*(?:(?:yo\s+)?(?:vivo|estoy|resido|me\s+quedo)\s+(?:en|por)|i\s+(?:live|am|stay)\s+(?:in|at|near)"
+    r"|i'?m\s+(?:in|at|near)|cerca\s+de|near|en|in|por)\s+",
+    re.IGNORECASE,
+)
+
+
+def place_query(text: str) -> str:
+    """The place part of a message such as "vivo en villa lucre", to search and to echo."""
+    return _PLACE_CUE.sub("", text, count=1).strip(" .,!?¿¡")[:60]
 
 
 def words(language: str) -> dict[str, Any]:

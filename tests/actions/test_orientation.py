@@ -98,9 +98,9 @@ async def test_an_unknown_place_says_so_then_gives_national_services(directory: 
     tracker = make_tracker("vivo en villa inventada", "inform_location", slots={"topic": "health"})
     dispatcher, events = await run(ActionShowServices(), tracker)
     texts = [m["text"] for m in dispatcher.messages]
-    assert texts[0].startswith("No encontré el lugar")
+    assert texts[0].startswith("No encontré el lugar «villa inventada»")
     assert any("todo el país" in t for t in texts)
-    assert "(nacional)" in texts[-1]
+    assert texts[-1].startswith("Servicios para todo el país:") and "(nacional)" in texts[-1]
     assert SlotSet("corregimiento", None) in events
 
 
