@@ -86,7 +86,7 @@ run: setup $(MODEL) $(if $(DATABASE_URL),directory-init,$(DIRECTORY_DB))
 	$(APP_VENV)/bin/honcho start -f Procfile
 
 ## --- quality --------------------------------------------------------------------
-test: setup test-unit validate test-stories eval
+test: setup lint test-unit validate test-stories eval
 	$(APP_PY) -m pytest -q tests/e2e
 
 test-unit: setup
