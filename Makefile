@@ -80,10 +80,15 @@ bench-directory: $(APP_STAMP)
 	$(APP_PY) -m referral_directory.bench --out reports/directory_benchmark.md
 
 ## --- run ------------------------------------------------------------------------
+# The gateway (bot/) starts only when a channel is configured.
+GATEWAY_CHANNELS := $(strip $(if $(TELEGRAM_TOKEN),Telegram) $(if $(WHATSAPP_TOKEN),WhatsApp))
+
 run: setup $(MODEL) $(if $(DATABASE_URL),directory-init,$(DIRECTORY_DB))
 	@echo "Rasa: http://127.0.0.1:5005 (REST channel: /webhooks/rest/webhook; API token: scripts/rasa-token)"
 	@echo "Action server: http://127.0.0.1:5055   Ctrl-C stops everything."
-	$(APP_VENV)/bin/honcho start -f Procfile
+	@if [ -n "$(GATEWAY_CHANNELS)" ]; then echo "Gateway ($(GATEWAY_CHANNELS)): http://127.0.0.1:$${GATEWAY_PORT:-8081} (README: Telegram and WhatsApp)"; \
+	else echo "Telegram and WhatsApp: not configured (set TELEGRAM_TOKEN and/or WHATSAPP_*): gateway not started"; fi
+	$(APP_VENV)/bin/honcho start -f Procfile rasa actions $(if $(GATEWAY_CHANNELS),gateway)
 
 ## --- quality --------------------------------------------------------------------
 test: setup lint test-unit validate test-stories eval
@@ -92,7 +97,7 @@ test: setup lint test-unit validate test-stories eval
 test-unit: setup
 	$(APP_PY) -m referral_directory.nlu_export --check
 	$(APP_PY) -m pytest -q tests/unit
-	$(APP_PY) -m pytest -q tests/directory tests/actions
+	$(APP_PY) -m pytest -q tests/directory tests/actions tests/gateways
 	$(RASA_PY) -m pytest -q -p no:cacheprovider tests/nlu
 
 validate: $(RASA_STAMP)

@@ -60,6 +60,7 @@ class ActionOpenHandoff(Action):
                 topic=tracker.get_slot("topic"),
                 corregimiento=tracker.get_slot("corregimiento"),
                 summary=summary(tracker),
+                consented=True,
             )
         except Exception:
             logger.exception("handoff could not be recorded")

@@ -92,8 +92,11 @@ class Handoff(Base):
     corregimiento: Mapped[str | None] = mapped_column(String(120))
     language: Mapped[str] = mapped_column(String(2))
     channel: Mapped[str] = mapped_column(String(16))
-    #: how to write back (the conversation key on the channel); the gateway keeps the contact
-    reply_route: Mapped[str] = mapped_column(String(200))
+    #: the person said yes to the consent question (an emergency alone is not consent)
+    consented: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: how to write back: sealed (Fernet) by the gateway, only for a consented handoff, and
+    #: emptied when the handoff closes (bot/routes.py)
+    reply_route: Mapped[str] = mapped_column(String(200), default="")
     summary: Mapped[str] = mapped_column(String(MAX_SUMMARY_CHARS), default="")
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -165,6 +168,7 @@ def open_handoff(
     corregimiento: str | None,
     summary: str,
     urgent: bool = False,
+    consented: bool = False,
     engine: Engine | None = None,
 ) -> str:
     """Open (or reuse) the person's handoff; the summary is scrubbed before it is stored.
@@ -181,6 +185,7 @@ def open_handoff(
         ).first()
         if existing is not None:
             existing.urgent = existing.urgent or urgent
+            existing.consented = existing.consented or consented
             existing.topic = topic or existing.topic
             existing.corregimiento = corregimiento or existing.corregimiento
             existing.language = language
@@ -195,7 +200,8 @@ def open_handoff(
             corregimiento=corregimiento,
             summary=clean,
             urgent=urgent,
-            reply_route=f"{channel}:{conversation_key}",
+            consented=consented,
+            reply_route="",
         )
         s.add(row)
     return row.id

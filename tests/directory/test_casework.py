@@ -83,6 +83,7 @@ def test_a_handoff_summary_is_scrubbed_and_one_person_is_queued_once(fresh: Engi
     with db.session(fresh) as s:
         closed = s.get(Handoff, first)
         assert closed is not None and closed.reply_route == "" and closed.closed_at is not None
+        assert closed.consented is False  # opened without consent, then made urgent
 
 
 def test_a_flag_keeps_the_service_and_the_kind_only(fresh: Engine) -> None:

@@ -67,7 +67,7 @@ def stack() -> Iterator[Stack]:
     )  # fmt: skip
     log = open(STACK_LOG, "w")  # noqa: SIM115 - lives as long as the stack
     process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "honcho"), "start", "-f", "Procfile"],
+        [str(ROOT / ".venv" / "bin" / "honcho"), "start", "-f", "Procfile", "rasa", "actions"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     stack = Stack()

@@ -1,0 +1,194 @@
+"""The gateway process: one ASGI app (Starlette) on 127.0.0.1:GATEWAY_PORT for both channels.
+
+Routes: ``GET /health``; ``GET``/``POST /whatsapp/webhook`` when WhatsApp is configured;
+``POST /telegram/webhook`` in Telegram's webhook mode (the ``X-Telegram-Bot-Api-Secret-Token``
+header must equal TELEGRAM_WEBHOOK_SECRET, else 403); ``POST /internal/handoff-reply`` for the
+console's caseworker replies when GATEWAY_INTERNAL_TOKEN is set. Telegram's Application starts
+and stops in the app's lifespan, as in python-telegram-bot's custom-webhook example, so
+uvicorn's own signal handling shuts everything down in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+
+import uvicorn
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route as HttpRoute
+
+from bot.followup import Delivery, FollowupError, Followups
+from bot.rasa import RasaClient
+from bot.relay import Relay
+from bot.routes import RouteStore
+from bot.settings import Settings
+from bot.telegram_gateway import TelegramGateway
+from bot.whatsapp_gateway import WhatsAppGateway
+from bot.window import ServiceWindow
+from referral_directory import db
+
+logger = logging.getLogger(__name__)
+
+TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class Gateway:
+    """Everything one gateway process runs, built from `Settings`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.time,
+        engine: Engine | None = None,
+    ) -> None:
+        self.settings = settings
+        self.rasa = RasaClient(
+            settings.rasa_url,
+            timeout=settings.rasa_timeout,
+            attempts=settings.rasa_attempts,
+            backoff=settings.rasa_backoff,
+        )
+        self.window = ServiceWindow(clock)
+        self.routes = RouteStore(settings.route_keys, engine or db.engine(settings.database_url))
+        self.relay = Relay(self.rasa, settings.hash_key, self.routes)
+        self.telegram = (
+            TelegramGateway(settings.telegram, self.relay) if settings.telegram else None
+        )
+        self.followups = Followups(self.routes, self.window, telegram=self.telegram)
+        self.whatsapp: WhatsAppGateway | None = None
+        if settings.whatsapp is not None:
+            self.whatsapp = WhatsAppGateway(
+                settings.whatsapp,
+                self.relay,
+                self.window,
+                on_window_open=self.followups.deliver_held,
+            )
+            self.followups.whatsapp = self.whatsapp.api
+            self.followups.template = settings.whatsapp.followup_template
+        self.app = Starlette(routes=self._routes(), lifespan=self._lifespan)
+
+    async def send_to_person(self, conversation_key: str, text: str) -> Delivery:
+        """A caseworker's text to the person behind the open handoff with this key."""
+        return await self.followups.send_to_person(conversation_key, text)
+
+    def _routes(self) -> list[HttpRoute]:
+        routes = [HttpRoute("/health", self.health, methods=["GET"])]
+        if self.whatsapp is not None:
+            routes += [
+                HttpRoute("/whatsapp/webhook", self.whatsapp.verify, methods=["GET"]),
+                HttpRoute("/whatsapp/webhook", self.whatsapp.receive, methods=["POST"]),
+            ]
+        if self.telegram is not None and self.telegram.settings.webhook:
+            routes.append(HttpRoute("/telegram/webhook", self.telegram_webhook, methods=["POST"]))
+        if self.settings.internal_token:
+            routes.append(
+                HttpRoute("/internal/handoff-reply", self.handoff_reply, methods=["POST"])
+            )
+        return routes
+
+    @asynccontextmanager
+    async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        if self.telegram is not None:
+            await self.telegram.start()
+        logger.info(
+            "gateway on %s:%s for %s, Rasa at %s",
+            self.settings.host,
+            self.settings.port,
+            ", ".join(self.settings.channels) or "no channel",
+            self.settings.rasa_url,
+        )
+        try:
+            yield
+        finally:
+            if self.telegram is not None:
+                await self.telegram.stop()
+            if self.whatsapp is not None:
+                await self.whatsapp.stop()
+            await self.rasa.aclose()
+            logger.info("gateway stopped")
+
+    # --- endpoints ------------------------------------------------------------------------------
+
+    async def health(self, request: Request) -> Response:
+        telegram = None
+        if self.telegram is not None:
+            telegram = "webhook" if self.telegram.settings.webhook else "polling"
+        return JSONResponse(
+            {"status": "ok", "telegram": telegram, "whatsapp": self.whatsapp is not None}
+        )
+
+    async def telegram_webhook(self, request: Request) -> Response:
+        """Telegram's POST: 403 unless the secret header matches; the update is queued."""
+        assert self.telegram is not None
+        secret = self.telegram.settings.webhook_secret or ""
+        given = request.headers.get(TELEGRAM_SECRET_HEADER, "")
+        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+            logger.warning("telegram webhook with a wrong or missing secret refused")
+            return PlainTextResponse("forbidden", status_code=403)
+        try:
+            data = await request.json()
+        except ValueError:
+            return PlainTextResponse("bad request", status_code=400)
+        if isinstance(data, dict):
+            await self.telegram.feed(data)
+        return PlainTextResponse("ok")
+
+    async def handoff_reply(self, request: Request) -> Response:
+        """The console's caseworker reply: ``{"conversation_key": ..., "text": ...}``."""
+        token = self.settings.internal_token or ""
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not token or not hmac.compare_digest(given.encode(), token.encode()):
+            return PlainTextResponse("forbidden", status_code=403)
+        try:
+            data = await request.json()
+            key, text = str(data["conversation_key"]), str(data["text"])
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse({"error": "conversation_key and text are required"}, 400)
+        try:
+            delivery = await self.send_to_person(key, text)
+        except FollowupError as exc:
+            return JSONResponse({"error": str(exc)}, 409)
+        return JSONResponse(
+            {"channel": delivery.channel, "sent": delivery.sent, "held": delivery.held}
+        )
+
+    # --- serving --------------------------------------------------------------------------------
+
+    def server(self, port: int | None = None) -> uvicorn.Server:
+        """A uvicorn server for this gateway (no access log: its lines carry query strings)."""
+        config = uvicorn.Config(
+            self.app,
+            host=self.settings.host,
+            port=self.settings.port if port is None else port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+            server_header=False,
+        )
+        return uvicorn.Server(config)
+
+    @asynccontextmanager
+    async def serving(self, port: int | None = None) -> AsyncIterator[str]:
+        """Run the gateway in this event loop (tests, embedding); yields its base URL."""
+        server = self.server(port)
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            if task.done():
+                with suppress(SystemExit):  # uvicorn exits when the lifespan start-up fails
+                    await task
+                raise RuntimeError("the gateway did not start (see the log)")
+            await asyncio.sleep(0.02)
+        bound = server.servers[0].sockets[0].getsockname()[1]
+        try:
+            yield f"http://{self.settings.host}:{bound}"
+        finally:
+            server.should_exit = True
+            await task

@@ -1,0 +1,289 @@
+"""The Telegram and WhatsApp gateways with the real stack behind them (Rasa + action server).
+
+The gateway runs in the test's event loop, pointed at the stack's Rasa; Telegram and Meta are
+local servers that speak the Bot API and the Cloud API (tests/gateways/fakes.py). Telegram
+runs in webhook mode here (Telegram's posts carry the secret header); polling is covered in
+tests/gateways. One Spanish conversation per channel to a list of services with buttons, an
+emergency, a shared location, a voice note and a forged webhook.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.server import Gateway
+from bot.settings import Settings, TelegramSettings, WhatsAppSettings
+from referral_directory import db
+from referral_directory.redact import conversation_key
+from tests.e2e.conftest import E2E_DIRECTORY, Stack
+from tests.gateways.fakes import FakeGraph, FakeTelegram, WhatsAppUser
+
+pytestmark = pytest.mark.asyncio
+
+HASH_KEY = ("e2e-gateway-" + uuid.uuid4().hex).encode()
+TOKEN = "4242:E2E-" + uuid.uuid4().hex
+SECRET = "e2e-secret-" + uuid.uuid4().hex
+PHONE_ID, GRAPH_TOKEN, APP_SECRET = "100200300", "EAAG-e2e", "e2e-app-secret-" + uuid.uuid4().hex
+
+Json = dict[str, Any]
+
+
+@pytest.fixture
+def telegram() -> Iterator[FakeTelegram]:
+    server = FakeTelegram(TOKEN).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def graph() -> Iterator[FakeGraph]:
+    server = FakeGraph(PHONE_ID, GRAPH_TOKEN).start()
+    yield server
+    server.stop()
+
+
+@asynccontextmanager
+async def gateway(
+    stack: Stack, telegram: FakeTelegram, graph: FakeGraph
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(
+        hash_key=HASH_KEY,
+        route_keys=(Fernet.generate_key().decode(),),
+        rasa_url=stack.rasa,
+        database_url=f"sqlite:///{E2E_DIRECTORY}",
+        telegram=TelegramSettings(
+            token=TOKEN,
+            base_url=telegram.base_url,
+            webhook_url="https://bot.example.org/telegram/webhook",
+            webhook_secret=SECRET,
+        ),
+        whatsapp=WhatsAppSettings(
+            token=GRAPH_TOKEN,
+            phone_number_id=PHONE_ID,
+            app_secret=APP_SECRET,
+            verify_token="e2e-verify",
+            graph_url=graph.graph_url,
+        ),
+    )
+    gw = Gateway(settings, engine=db.engine(settings.database_url))
+    async with gw.serving(port=0) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
+        yield client
+
+
+async def until(found: Callable[[], list[Json]], done: Callable[[list[Json]], bool]) -> list[Json]:
+    """The messages found once ``done`` holds for them (the stack may take a few seconds)."""
+    deadline = time.monotonic() + 60
+    while True:
+        messages = found()
+        if done(messages):
+            await asyncio.sleep(0.5)  # let the rest of the same answer arrive
+            return found()
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no such answer; got {[_text(m) for m in messages]}")
+        await asyncio.sleep(0.1)
+
+
+def _text(message: Json) -> str:
+    """The readable text of a sent Telegram or WhatsApp message."""
+    if "interactive" in message:
+        return str(message["interactive"]["body"]["text"])
+    if "text" in message and isinstance(message["text"], dict):
+        return str(message["text"]["body"])
+    return str(message.get("text", ""))
+
+
+def user_events(stack: Stack, sender: str) -> list[Json]:
+    return [e for e in stack.tracker_events(sender) if e["event"] == "user"]
+
+
+# --- Telegram -------------------------------------------------------------------------------------
+
+
+class TelegramChat:
+    """A person writing to the bot; Telegram posts their updates to the gateway's webhook."""
+
+    def __init__(self, client: httpx.AsyncClient, telegram: FakeTelegram, user_id: int) -> None:
+        self.client, self.telegram, self.user_id = client, telegram, user_id
+
+    async def post(self, update: Json, secret: str = SECRET) -> int:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+        response = await self.client.post("/telegram/webhook", json=update, headers=headers)
+        return response.status_code
+
+    async def says(self, update: Json, done: Callable[[list[Json]], bool]) -> list[Json]:
+        before = len(self.telegram.sent(self.user_id))
+        assert await self.post(update) == 200
+        return await until(lambda: self.telegram.sent(self.user_id)[before:], done)
+
+    @property
+    def sender(self) -> str:
+        return conversation_key("telegram", str(self.user_id), HASH_KEY)
+
+
+def buttons(message: Json) -> dict[str, str]:
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return {b["text"]: b["callback_data"] for row in rows for b in row}
+
+
+async def test_telegram_from_start_to_services_in_herrera(
+    stack: Stack, telegram: FakeTelegram, graph: FakeGraph
+) -> None:
+    async with gateway(stack, telegram, graph) as client:
+        chat = TelegramChat(client, telegram, 700000001)
+        [notice] = await chat.says(telegram.text(chat.user_id, "/start"), bool)
+        assert "No guardo tu nombre" in notice["text"]
+        spanish = buttons(notice)["Español"]
+
+        answer = await chat.says(telegram.press(chat.user_id, spanish), bool)
+        assert answer[0]["text"] == "Listo, seguimos en español."
+
+        places = await chat.says(
+            telegram.text(chat.user_id, "que servicios hay"),
+            lambda ms: any("Herrera" in buttons(m) for m in ms),
+        )
+        herrera = next(buttons(m)["Herrera"] for m in places if "Herrera" in buttons(m))
+
+        services = await chat.says(
+            telegram.press(chat.user_id, herrera),
+            lambda ms: any(m["text"].startswith("Servicios para Herrera") for m in ms),
+        )
+    listing = next(m for m in services if m["text"].startswith("Servicios para Herrera"))
+    assert "Tarjeta para guardar" in buttons(listing)
+    assert telegram.called("answerCallbackQuery")
+    assert telegram.called("sendChatAction", chat.user_id)
+    # Rasa knows the person only by the keyed hash
+    said = [e["text"] for e in user_events(stack, chat.sender)]
+    assert said == ["Español", "que servicios hay", herrera]
+    assert user_events(stack, str(chat.user_id)) == []
+
+
+async def test_telegram_emergency_location_voice_and_forged_webhook(
+    stack: Stack, telegram: FakeTelegram, graph: FakeGraph
+) -> None:
+    async with gateway(stack, telegram, graph) as client:
+        danger = TelegramChat(client, telegram, 700000002)
+        replies = await danger.says(
+            telegram.text(danger.user_id, "ayuda mi pareja me esta golpeando"),
+            lambda ms: any("911" in m["text"] for m in ms),
+        )
+        assert "911" in replies[0]["text"]
+
+        where = TelegramChat(client, telegram, 700000003)
+        await where.says(telegram.location(where.user_id, 8.8801234, -79.7809876), bool)
+        [event] = user_events(stack, where.sender)
+        assert event["text"] == "/find_service"
+        assert event["metadata"]["lat"] == 8.88 and event["metadata"]["lon"] == -79.781
+        assert event["metadata"]["channel"] == "telegram"
+
+        voice = TelegramChat(client, telegram, 700000004)
+        [reply] = await voice.says(telegram.voice(voice.user_id), bool)
+        assert "solo entiendo mensajes de texto" in reply["text"]
+
+        forged = TelegramChat(client, telegram, 700000005)
+        assert await forged.post(telegram.text(forged.user_id, "hola"), secret="guess") == 403
+        assert await forged.post(telegram.text(forged.user_id, "hola"), secret="") == 403
+        await asyncio.sleep(1)
+    assert user_events(stack, voice.sender) == []
+    assert telegram.sent(forged.user_id) == [] and user_events(stack, forged.sender) == []
+
+
+# --- WhatsApp -------------------------------------------------------------------------------------
+
+
+class WhatsAppChat:
+    def __init__(self, client: httpx.AsyncClient, graph: FakeGraph, wa_id: str) -> None:
+        self.client, self.graph = client, graph
+        self.person = WhatsAppUser(wa_id, PHONE_ID, APP_SECRET)
+
+    async def post(self, event: Json, signature: str | None = "valid") -> int:
+        response = await self.client.post(
+            "/whatsapp/webhook", **self.person.post_args(event, signature=signature)
+        )
+        return response.status_code
+
+    async def says(self, event: Json, done: Callable[[list[Json]], bool]) -> list[Json]:
+        before = len(self.graph.sent(self.person.wa_id))
+        assert await self.post(event) == 200
+        return await until(lambda: self.graph.sent(self.person.wa_id)[before:], done)
+
+    @property
+    def sender(self) -> str:
+        return conversation_key("whatsapp", self.person.wa_id, HASH_KEY)
+
+
+def options(message: Json) -> dict[str, str]:
+    """Title -> id of a WhatsApp interactive message's buttons or list rows."""
+    interactive = message.get("interactive") or {}
+    action = interactive.get("action") or {}
+    found = {b["reply"]["title"]: b["reply"]["id"] for b in action.get("buttons", [])}
+    for section in action.get("sections", []):
+        found.update({r["title"]: r["id"] for r in section["rows"]})
+    return found
+
+
+async def test_whatsapp_from_hola_to_services_in_herrera(
+    stack: Stack, telegram: FakeTelegram, graph: FakeGraph
+) -> None:
+    async with gateway(stack, telegram, graph) as client:
+        chat = WhatsAppChat(client, graph, "50760000301")
+        [greeting] = await chat.says(chat.person.text("hola"), bool)
+        assert greeting["text"]["body"].startswith("¡Hola!")
+
+        places = await chat.says(
+            chat.person.text("que servicios hay"),
+            lambda ms: any("Herrera" in options(m) for m in ms),
+        )
+        menu = next(m for m in places if "Herrera" in options(m))
+        assert menu["interactive"]["type"] == "list"  # seven places: more than three buttons
+        herrera = options(menu)["Herrera"]
+
+        services = await chat.says(
+            chat.person.list_reply(herrera, "Herrera"),
+            lambda ms: any(_text(m).startswith("Servicios para Herrera") for m in ms)
+            and any("interactive" in m for m in ms),
+        )
+    assert any(_text(m).startswith("Servicios para Herrera") for m in services)
+    follow = next(m for m in services if "interactive" in m)
+    assert "Tarjeta para guardar" in options(follow)
+    said = [e["text"] for e in user_events(stack, chat.sender)]
+    assert said == ["hola", "que servicios hay", herrera]
+    assert user_events(stack, chat.person.wa_id) == []
+    assert all(e["metadata"]["channel"] == "whatsapp" for e in user_events(stack, chat.sender))
+
+
+async def test_whatsapp_emergency_location_voice_and_forged_webhook(
+    stack: Stack, telegram: FakeTelegram, graph: FakeGraph
+) -> None:
+    async with gateway(stack, telegram, graph) as client:
+        danger = WhatsAppChat(client, graph, "50760000302")
+        replies = await danger.says(
+            danger.person.text("me quiero matar"), lambda ms: any("911" in _text(m) for m in ms)
+        )
+        assert "911" in _text(replies[0]) and "147" in _text(replies[0])
+
+        where = WhatsAppChat(client, graph, "50760000303")
+        await where.says(where.person.location(9.0412345, -79.4709876), bool)
+        [event] = user_events(stack, where.sender)
+        assert event["text"] == "/find_service"
+        assert (event["metadata"]["lat"], event["metadata"]["lon"]) == (9.041, -79.471)
+
+        voice = WhatsAppChat(client, graph, "50760000304")
+        [reply] = await voice.says(voice.person.voice(), bool)
+        assert "solo entiendo mensajes de texto" in _text(reply)
+
+        forged = WhatsAppChat(client, graph, "50760000305")
+        liar = WhatsAppUser(forged.person.wa_id, PHONE_ID, "stolen-but-wrong")
+        assert await forged.post(forged.person.text("hola"), signature=liar.sign(b"{}")) == 403
+        assert await forged.post(forged.person.text("hola"), signature=None) == 403
+        await asyncio.sleep(1)
+    assert user_events(stack, voice.sender) == []
+    assert graph.sent(forged.person.wa_id) == [] and user_events(stack, forged.sender) == []

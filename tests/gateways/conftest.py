@@ -1,0 +1,153 @@
+"""Fixtures for the gateway tests: fake Bot API, Graph API and Rasa servers, a migrated database,
+and settings that point the real gateway at them."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import Engine, create_engine
+
+from bot.server import Gateway
+from bot.settings import Settings, TelegramSettings, WhatsAppSettings
+from referral_directory import db
+from tests.gateways.fakes import FakeGraph, FakeRasa, FakeTelegram, Json
+
+HASH_KEY = b"gateway-tests-" + uuid.uuid4().hex.encode()
+TELEGRAM_TOKEN = "123456:TEST-" + uuid.uuid4().hex
+PHONE_ID = "109876543210"
+GRAPH_TOKEN = "EAAG-test-" + uuid.uuid4().hex
+APP_SECRET = "app-secret-" + uuid.uuid4().hex
+VERIFY_TOKEN = "verify-" + uuid.uuid4().hex
+WEBHOOK_SECRET = "tg-secret-" + uuid.uuid4().hex
+
+MENU = [
+    {"title": "Papeles / regularización", "payload": "/ask_regularization"},
+    {"title": "Refugio", "payload": "/ask_refuge"},
+    {"title": "Permiso de trabajo", "payload": "/ask_work_permit"},
+    {"title": "Empleo", "payload": "/ask_employment"},
+    {"title": "Salud", "payload": "/ask_health"},
+    {"title": "Apoyo emocional", "payload": "/ask_psychosocial"},
+    {"title": "Servicios cerca de mí", "payload": "/find_service"},
+    {"title": "Hablar con una persona", "payload": "/request_human"},
+]
+YES_NO = [{"title": "Sí", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+LONG_PAYLOAD = '/report_service_problem{"service_id": "' + "s" * 40 + '", "problem": "wrong_data"}'
+#: paragraphs of a long answer: 60 x 101 characters, about 6,100 in all
+LONG_TEXT = "\n\n".join(f"{i:02d} " + "servicio " * 10 + "x" * 8 for i in range(60))
+
+
+def rasa_script(message: str) -> list[Json] | int:
+    """What the fake Rasa answers; it never repeats the person's words."""
+    if message == "/help":
+        return [{"text": "Puedo orientarte sobre estos temas.", "buttons": MENU}]
+    if message in ("/request_human", "persona"):
+        return [{"text": "¿Estás de acuerdo?", "buttons": YES_NO}]
+    if message == "/find_service":
+        return [{"text": "¿En qué corregimiento estás?", "buttons": MENU[:1]}]
+    if message == "largo":
+        return [{"text": LONG_TEXT, "buttons": YES_NO}]
+    if message == "problema":
+        return [
+            {"text": "¿Qué servicio?", "buttons": [{"title": "Centro", "payload": LONG_PAYLOAD}]}
+        ]
+    if message == "falla":
+        return 500
+    return [{"text": "Entendido."}, {"text": "¿Algo más?"}]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A directory database built by Alembic (the handoff table holds the sealed routes)."""
+    path: Path = tmp_path_factory.mktemp("gateway-db") / "directory.sqlite"
+    eng = create_engine(f"sqlite:///{path}")
+    db.migrate(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def fake_rasa() -> Iterator[FakeRasa]:
+    server = FakeRasa(rasa_script).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegram]:
+    server = FakeTelegram(TELEGRAM_TOKEN).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_graph() -> Iterator[FakeGraph]:
+    server = FakeGraph(PHONE_ID, GRAPH_TOKEN).start()
+    yield server
+    server.stop()
+
+
+def settings_for(
+    rasa_url: str,
+    *,
+    telegram: FakeTelegram | None = None,
+    telegram_webhook: bool = False,
+    graph: FakeGraph | None = None,
+    template: str | None = "seguimiento_oim",
+    **changes: Any,
+) -> Settings:
+    """Settings as `Settings.from_env` would build them, pointed at the local servers."""
+    settings = Settings(
+        hash_key=HASH_KEY,
+        route_keys=(Fernet.generate_key().decode(),),
+        rasa_url=rasa_url,
+        rasa_attempts=2,
+        rasa_backoff=0.05,
+        rasa_timeout=10,
+        telegram=None
+        if telegram is None
+        else TelegramSettings(
+            token=TELEGRAM_TOKEN,
+            base_url=telegram.base_url,
+            webhook_url="https://bot.example.org/telegram/webhook" if telegram_webhook else None,
+            webhook_secret=WEBHOOK_SECRET if telegram_webhook else None,
+        ),
+        whatsapp=None
+        if graph is None
+        else WhatsAppSettings(
+            token=GRAPH_TOKEN,
+            phone_number_id=PHONE_ID,
+            app_secret=APP_SECRET,
+            verify_token=VERIFY_TOKEN,
+            graph_url=graph.graph_url,
+            followup_template=template,
+        ),
+    )
+    return replace(settings, **changes)
+
+
+@asynccontextmanager
+async def running(
+    settings: Settings, engine: Engine, clock: Callable[[], float] | None = None
+) -> AsyncIterator[tuple[Gateway, httpx.AsyncClient]]:
+    """The real gateway, served on a free port, and a client for its address."""
+    gateway = Gateway(settings, engine=engine, **({"clock": clock} if clock else {}))
+    async with (
+        gateway.serving(port=0) as url,
+        httpx.AsyncClient(base_url=url, timeout=10) as client,
+    ):
+        yield gateway, client

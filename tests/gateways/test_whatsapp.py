@@ -1,0 +1,206 @@
+"""The WhatsApp gateway: signed webhook posts in, the Graph API's messages endpoint out (both
+local), Rasa's REST channel behind it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from referral_directory.redact import conversation_key
+from tests.gateways.conftest import (
+    APP_SECRET,
+    HASH_KEY,
+    PHONE_ID,
+    VERIFY_TOKEN,
+    free_port,
+    running,
+    settings_for,
+)
+from tests.gateways.fakes import FakeGraph, FakeRasa, Json, WhatsAppUser, wait_for
+
+pytestmark = pytest.mark.asyncio
+
+
+def user(number: str) -> WhatsAppUser:
+    return WhatsAppUser(number, PHONE_ID, APP_SECRET)
+
+
+async def post(client: httpx.AsyncClient, person: WhatsAppUser, event: Json, **kw: Any) -> int:
+    response = await client.post("/whatsapp/webhook", **person.post_args(event, **kw))
+    return response.status_code
+
+
+async def test_meta_verification_echoes_the_challenge_only_for_our_verify_token(
+    fake_rasa: FakeRasa, fake_graph: FakeGraph, engine: Engine
+) -> None:
+    async with running(settings_for(fake_rasa.url, graph=fake_graph), engine) as (_, client):
+        params = {
+            "hub.mode": "subscribe",
+            "hub.verify_token": VERIFY_TOKEN,
+            "hub.challenge": "1158201444",
+        }
+        good = await client.get("/whatsapp/webhook", params=params)
+        bad = await client.get("/whatsapp/webhook", params={**params, "hub.verify_token": "guess"})
+    assert (good.status_code, good.text) == (200, "1158201444")
+    assert bad.status_code == 403 and "1158201444" not in bad.text
+
+
+async def test_a_forged_or_unsigned_post_gets_403_and_nothing_happens(
+    fake_rasa: FakeRasa, fake_graph: FakeGraph, engine: Engine
+) -> None:
+    person = user("50760000101")
+    forger = WhatsAppUser(person.wa_id, PHONE_ID, "not-the-app-secret")
+    async with running(settings_for(fake_rasa.url, graph=fake_graph), engine) as (_, client):
+        event = person.text("hola")
+        assert await post(client, person, event, signature=forger.sign(b"x")) == 403
+        assert await post(client, forger, event) == 403  # signed with the wrong secret
+        assert await post(client, person, event, signature=None) == 403
+        assert await post(client, person, event, signature="sha256=") == 403
+        await asyncio.sleep(0.3)
+    assert fake_rasa.received == [] and fake_graph.messages == []
+
+
+async def test_text_goes_to_rasa_under_a_keyed_hash_and_the_answer_comes_back(
+    fake_rasa: FakeRasa, fake_graph: FakeGraph, engine: Engine
+) -> None:
+    person = user("50760000102")
+    async with running(settings_for(fake_rasa.url, graph=fake_graph), engine) as (_, client):
+        assert await post(client, person, person.text("hola")) == 200
+        sent = await wait_for(
+            lambda: len(fake_graph.sent(person.wa_id)) == 2 and fake_graph.sent(person.wa_id)
+        )
+    [received] = fake_rasa.received
+    assert received["sender"] == conversation_key("whatsapp", person.wa_id, HASH_KEY)
+    assert person.wa_id not in received["sender"]
+    assert received["metadata"] == {"channel": "whatsapp"}
+    assert [m["text"]["body"] for m in sent] == ["Entendido.", "¿Algo más?"]
+    assert all(m["type"] == "text" and m["messaging_product"] == "whatsapp" for m in sent)
+
+
+async def test_a_retried_message_id_is_answered_once(
+    fake_rasa: FakeRasa, fake_graph: FakeGraph, engine: Engine
+) -> None:
+    person = user("50760000103")
+    async with running(settings_for(fake_rasa.url, graph=fake_graph), engine) as (_, client):
+        event = person.text("hola")
+        for _ in range(3):  # Meta retries until it gets a 200; each retry is acknowledged
+            assert await post(client, person, event) == 200
+        await wait_for(lambda: len(fake_graph.sent(person.wa_id)) == 2)
+        await asyncio.sleep(0.3)
+    assert len(fake_rasa.received) == 1
+    assert len(fake_graph.sent(person.wa_id)) == 2
+
+
+async def test_up_to_three_buttons_are_reply_buttons_and_their_id_is_the_payload(
+    fake_rasa: FakeRasa, fake_graph: FakeGraph, engine: Engine
+) -> None:
+    person = user("50760000104")
+    async with running(settings_for(fake_rasa.url, graph=fake_graph), engine) as (_, client):
+        await post(client, person, person.text("persona"))
+        [question] = await wait_for(lambda: fake_graph.sent(person.wa_id))
+        interactive = question["interactive"]
+        assert question["type"] == "interactive" and interactive["type"] == "button"
+        assert interactive["body"]["text"] == "¿Estás de acuerdo?"
+        assert [b["reply"] for b in interactive["action"]["buttons"]] == [
+            {"id": "/affirm", "title": "Sí"},
+            {"id": "/deny", "title": "No"},
+        ]
+        await post(client, person, person.button_reply("/affirm", "Sí"))
+        await wait_for(lambda: len(fake_rasa.received) == 2)
+    assert fake_rasa.received[1]["message"] == "/affirm"
+
+
+async def test_more_than_three_buttons_are_a_list_and_a_chosen_row_sends_its_payload(
+    fake_rasa: FakeRasa, fake_graph: FakeGraph, engine: Engine
+) -> None:
+    person = user("50760000105")
+    async with running(settings_for(fake_rasa.url, graph=fake_graph), engine) as (_, client):
+        await post(client, person, person.text("/help"))
+        [menu] = await wait_for(lambda: fake_graph.sent(person.wa_id))
+        interactive = menu["interactive"]
+        assert interactive["type"] == "list"
+        rows = interactive["action"]["sections"][0]["rows"]
+        assert len(rows) == 8
+        assert all(len(r["title"]) <= 24 and len(r["id"]) <= 200 for r in rows)
+        assert rows[0] == {"id": "/ask_regularization", "title": "Papeles / regularización"}
+        assert len(interactive["action"]["button"]) <= 20
+        await post(client, person, person.list_reply("/find_service", "Servicios cerca de mí"))
+        await wait_for(lambda: len(fake_rasa.received) == 2)
+    assert fake_rasa.received[1]["message"] == "/find_service"
+
+
+async def test_a_voice_note_gets_a_kind_reply_in_both_languages_and_nothing_is_forwarded(
+    fake_rasa: FakeRasa, fake_graph: FakeGraph, engine: Engine
+) -> None:
+    person = user("50760000106")
+    async with running(settings_for(fake_rasa.url, graph=fake_graph), engine) as (_, client):
+        await post(client, person, person.voice())
+        [reply] = await wait_for(lambda: fake_graph.sent(person.wa_id))
+    assert "solo entiendo mensajes de texto" in reply["text"]["body"]
+    assert "I only understand text messages" in reply["text"]["body"]
+    assert fake_rasa.received == []
+
+
+async def test_a_shared_location_asks_for_services_with_the_point_as_metadata(
+    fake_rasa: FakeRasa, fake_graph: FakeGraph, engine: Engine
+) -> None:
+    person = user("50760000107")
+    async with running(settings_for(fake_rasa.url, graph=fake_graph), engine) as (_, client):
+        await post(client, person, person.location(9.0412345, -79.4709876))
+        await wait_for(lambda: fake_graph.sent(person.wa_id))
+    [received] = fake_rasa.received
+    assert received["message"] == "/find_service"
+    assert received["metadata"] == {"channel": "whatsapp", "lat": 9.041, "lon": -79.471}
+
+
+async def test_a_long_answer_is_split_and_the_buttons_carry_the_last_paragraphs(
+    fake_rasa: FakeRasa, fake_graph: FakeGraph, engine: Engine
+) -> None:
+    person = user("50760000108")
+    async with running(settings_for(fake_rasa.url, graph=fake_graph), engine) as (_, client):
+        await post(client, person, person.text("largo"))
+        sent = await wait_for(
+            lambda: len(fake_graph.sent(person.wa_id)) == 3 and fake_graph.sent(person.wa_id)
+        )
+    assert [m["type"] for m in sent] == ["text", "text", "interactive"]
+    assert all(len(m["text"]["body"]) <= 4096 for m in sent[:2])
+    body = sent[2]["interactive"]["body"]["text"]
+    assert len(body) <= 1024
+    texts = [m["text"]["body"] for m in sent[:2]] + [body]
+    assert sum(t.count("servicio") for t in texts) == 600
+
+
+async def test_rasa_down_gets_a_try_again_reply_with_the_iom_contact(
+    fake_graph: FakeGraph, engine: Engine
+) -> None:
+    person = user("50760000109")
+    settings = settings_for(f"http://127.0.0.1:{free_port()}", graph=fake_graph)
+    async with running(settings, engine) as (_, client):
+        await post(client, person, person.text("hola"))
+        [reply] = await wait_for(lambda: fake_graph.sent(person.wa_id))
+        assert (await client.get("/health")).status_code == 200
+    body = reply["text"]["body"]
+    assert "OIM Panamá: +507 305-3350, iompanama@iom.int" in body
+    assert "IOM Panama: +507 305-3350, iompanama@iom.int" in body
+
+
+async def test_other_numbers_statuses_and_reactions_are_ignored(
+    fake_rasa: FakeRasa, fake_graph: FakeGraph, engine: Engine
+) -> None:
+    person = user("50760000110")
+    other = WhatsAppUser(person.wa_id, "999999999", APP_SECRET)
+    status = person.text("hola")
+    value = status["entry"][0]["changes"][0]["value"]
+    value["statuses"] = [{"id": "wamid.OUT1", "status": "read", "recipient_id": person.wa_id}]
+    del value["messages"]
+    async with running(settings_for(fake_rasa.url, graph=fake_graph), engine) as (_, client):
+        assert await post(client, person, other.text("hola")) == 200
+        assert await post(client, person, status) == 200
+        reaction = {"type": "reaction", "reaction": {"message_id": "wamid.OUT1", "emoji": "👍"}}
+        assert await post(client, person, person.event(reaction)) == 200
+        await asyncio.sleep(0.3)
+    assert fake_rasa.received == [] and fake_graph.messages == []
