@@ -11,6 +11,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.language_choice import conversation_language
 
 
+def _hint(metadata: Any) -> str | None:
+    """ "es" or "en" from the gateway's `language_hint` ("es-419", "en-US", "pt-BR" -> None)."""
+    if not isinstance(metadata, dict):
+        return None
+    code = str(metadata.get("language_hint") or "").lower()[:2]
+    return code or None
+
+
 class ActionSetLanguage(Action):
     def name(self) -> str:
         return "action_set_language"
@@ -26,6 +34,7 @@ class ActionSetLanguage(Action):
             detected=message.get("language"),
             ambiguous=bool(message.get("language_ambiguous", True)),
             current=current,
+            hint=_hint(message.get("metadata")),
         )
         if language is None or language == current:
             return []

@@ -52,14 +52,19 @@ def conversation_language(
     detected: str | None,
     ambiguous: bool,
     current: str | None,
+    hint: str | None = None,
 ) -> str | None:
     """The conversation's language after this message, or None to leave it as it is.
 
     An explicit request wins; otherwise a clear message sets the language and an ambiguous
-    one ("ok", "Herrera", an emoji) keeps it.
+    one ("ok", "Herrera", an emoji, a "/start") keeps it. When there is no language yet, the
+    channel's hint (Telegram's `language_code`, passed by the gateway) decides an ambiguous
+    first message.
     """
     if intent == "change_language":
         return requested_language(text, current)
     if detected in SUPPORTED and not ambiguous:
         return detected
+    if current is None and hint in SUPPORTED:
+        return hint
     return None

@@ -62,3 +62,23 @@ async def test_parse_without_language_keys_changes_nothing() -> None:
         "action_listen",
     )
     assert await run(t) == []
+
+
+def hinted(text: str, language: str, ambiguous: bool, slot: str | None, hint: str) -> Tracker:
+    t = tracker(text, "greet", language, ambiguous, slot)
+    t.latest_message["metadata"] = {"channel": "telegram", "language_hint": hint}
+    return t
+
+
+@pytest.mark.asyncio
+async def test_the_channel_hint_decides_an_ambiguous_first_message() -> None:
+    assert await run(hinted("/start", "es", True, None, "en")) == [SlotSet("language", "en")]
+
+
+@pytest.mark.asyncio
+async def test_the_hint_never_overrides_the_conversation_or_a_clear_message() -> None:
+    assert await run(hinted("ok", "es", True, "es", "en")) == []
+    assert await run(hinted("hola buenas tardes", "es", False, None, "en")) == [
+        SlotSet("language", "es")
+    ]
+    assert await run(hinted("/start", "es", True, None, "pt")) == []
