@@ -4,13 +4,21 @@ Thin on purpose: the words come from the content store (`referral_directory/cont
 services from the directory (`referral_directory/offer.py`), the rendering from
 `referral_directory/replies.py`. When the store or the database fails, the person still gets a
 reply that names the IOM contact, and the error goes to the log without their words.
+
+A shared map point never reaches Rasa: the gateway keeps it in memory and sends a token
+(`point_token` in the message metadata), which `fetch_point` trades for the point once at the
+gateway's internal endpoint (GATEWAY_URL, bearer GATEWAY_INTERNAL_TOKEN). The point is then
+used for one search and forgotten: no slot, log line or referral-log field holds it.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+import os
+import re
+from typing import Any, Final
 
+import httpx
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -18,7 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import context
 from referral_directory import api, casework, replies
 from referral_directory.content import TOPICS, get_topic_content
-from referral_directory.offer import national, offer
+from referral_directory.offer import Offer, national, offer, offer_near
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +44,21 @@ INTENT_TOPIC = {
 assert set(INTENT_TOPIC.values()) == set(TOPICS)
 
 Events = list[dict[str, Any]]
+
+#: Seconds to wait for the gateway's point: the person is waiting for the answer too.
+POINT_TIMEOUT: Final = 3.0
+#: What a point token looks like (secrets.token_urlsafe); anything else is not sent anywhere.
+_POINT_TOKEN: Final = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def gateway_url() -> str:
+    """GATEWAY_URL, else the gateway on this machine (127.0.0.1, GATEWAY_PORT or 8081)."""
+    url = os.environ.get("GATEWAY_URL", "").strip().rstrip("/")
+    return url or f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '').strip() or 8081}"
+
+
+def gateway_token() -> str:
+    return os.environ.get("GATEWAY_INTERNAL_TOKEN", "").strip()
 
 
 def _send(dispatcher: CollectingDispatcher, reply: replies.Reply) -> None:
@@ -59,6 +82,69 @@ def send_services(
         logger.exception("directory search failed")
         dispatcher.utter_message(response="utter_directory_unavailable")
         return []
+    return _show_offer(dispatcher, tracker, found, place, offset)
+
+
+async def send_services_near(
+    dispatcher: CollectingDispatcher, tracker: Tracker, point_token: str
+) -> Events:
+    """Services near the point the token stands for, or the corregimiento question when the
+    point cannot be had (expired, already used, gateway down) or no service is near it."""
+    language, topic = context.language(tracker), tracker.get_slot("topic")
+    point = await fetch_point(point_token)
+    if point is None:
+        _send(dispatcher, replies.ask_place(language))
+        return []
+    try:
+        found = offer_near(*point, _topic_types(topic, language), language)
+    except Exception as exc:
+        # the type only: a database error quotes the statement's parameters, the point among them
+        logger.error("directory search near a shared point failed: %s", type(exc).__name__)
+        dispatcher.utter_message(response="utter_directory_unavailable")
+        return []
+    if found is None:
+        _send(dispatcher, replies.ask_place(language))
+        return []
+    # the events and the referral log hold the place's name only, never the point
+    return _show_offer(dispatcher, tracker, found, found.place["query"], 0)
+
+
+async def fetch_point(point_token: str) -> tuple[float, float] | None:
+    """The (lat, lon) the gateway holds for the token, taken once; None when it cannot be had."""
+    secret = gateway_token()
+    if not secret or not _POINT_TOKEN.fullmatch(point_token):
+        return None
+    try:
+        async with httpx.AsyncClient(timeout=POINT_TIMEOUT) as client:
+            response = await client.get(
+                f"{gateway_url()}/internal/point/{point_token}",
+                headers={"Authorization": f"Bearer {secret}"},
+            )
+    except httpx.HTTPError as exc:
+        logger.warning("shared point not fetched: %s", type(exc).__name__)
+        return None
+    if response.status_code != 200:
+        logger.info("shared point not fetched: HTTP %s", response.status_code)
+        return None
+    try:
+        data = response.json()
+        return float(data["lat"]), float(data["lon"])
+    except (ValueError, KeyError, TypeError):
+        logger.warning("shared point not fetched: unexpected answer")
+        return None
+
+
+def _point_token(tracker: Tracker) -> str | None:
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    token = metadata.get("point_token") if isinstance(metadata, dict) else None
+    return token if isinstance(token, str) and token else None
+
+
+def _show_offer(
+    dispatcher: CollectingDispatcher, tracker: Tracker, found: Offer, place: str, offset: int
+) -> Events:
+    """One page of the offer (or the unknown-place answer), the referral logged."""
+    language, topic = context.language(tracker), tracker.get_slot("topic")
     if found.place["resolved"] is None:
         _send(dispatcher, replies.unknown_place(place, found.place["suggestions"], language))
         fallback = national(_topic_types(topic, language), language)
@@ -127,7 +213,8 @@ def _with_topic(tracker: Tracker, topic: str) -> Tracker:
 
 
 class ActionShowServices(Action):
-    """Services for the place just given, or the question that asks for it."""
+    """Services for the place just given or the point just shared, or the question that asks
+    for the place."""
 
     def name(self) -> str:
         return "action_show_services"
@@ -136,6 +223,9 @@ class ActionShowServices(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
         language = context.language(tracker)
+        point_token = _point_token(tracker)
+        if point_token is not None:  # a shared map point, kept by the gateway
+            return await send_services_near(dispatcher, tracker, point_token)
         place = context.entity(tracker, "corregimiento")
         text = (tracker.latest_message or {}).get("text") or ""
         if place is None and context.intent(tracker) == "inform_location":

@@ -2,7 +2,8 @@
 Rasa's answer, and the reply route kept if the turn opened a handoff the person agreed to.
 
 Why the channels share this: the data-protection rules (hash before anything leaves, no text
-or id in the logs, route only with consent) are then written once.
+or id in the logs, route only with consent, a shared point only as an opaque token) are then
+written once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from bot.identity import Channel, Person, person
 from bot.ordering import KeyedLocks
+from bot.points import PointStore
 from bot.rasa import BotMessage, RasaClient, RasaUnavailable
 from bot.routes import Route, RouteStore
 
@@ -24,15 +26,34 @@ logger = logging.getLogger(__name__)
 class Relay:
     """Relays turns to Rasa; one per gateway process."""
 
-    def __init__(self, rasa: RasaClient, secret: bytes, routes: RouteStore | None) -> None:
+    def __init__(
+        self,
+        rasa: RasaClient,
+        secret: bytes,
+        routes: RouteStore | None,
+        points: PointStore | None = None,
+    ) -> None:
         self.rasa = rasa
         self._secret = secret
         self.routes = routes
+        #: shared points waiting for the action server (None: no endpoint to fetch them from)
+        self.points = points
         self._locks = KeyedLocks()
 
     def person(self, channel: Channel, user_id: str | int) -> Person:
         """The person's keys; the id itself goes no further than the caller."""
         return person(channel, user_id, self._secret)
+
+    def point_metadata(self, lat: float, lon: float) -> dict[str, Any]:
+        """What Rasa gets for a shared point: a token for it, never the coordinates.
+
+        The point stays in this process's memory until the action server takes it; without a
+        point store (GATEWAY_INTERNAL_TOKEN unset) it is dropped here and Rasa asks for the
+        corregimiento instead.
+        """
+        if self.points is None:
+            return {}
+        return {"point_token": self.points.put(lat, lon)}
 
     @asynccontextmanager
     async def conversation(self, who: Person) -> AsyncIterator[None]:

@@ -2,8 +2,11 @@
 
 Routes: ``GET /health``; ``GET``/``POST /whatsapp/webhook`` when WhatsApp is configured;
 ``POST /telegram/webhook`` in Telegram's webhook mode (the ``X-Telegram-Bot-Api-Secret-Token``
-header must equal TELEGRAM_WEBHOOK_SECRET, else 403); ``POST /internal/handoff-reply`` for the
-console's caseworker replies when GATEWAY_INTERNAL_TOKEN is set. Telegram's Application starts
+header must equal TELEGRAM_WEBHOOK_SECRET, else 403). When GATEWAY_INTERNAL_TOKEN is set, two
+endpoints behind it as a bearer token (403 without): ``POST /internal/handoff-reply`` for the
+console's caseworker replies, and ``GET /internal/point/{token}`` for the action server, which
+trades the token Rasa got for a shared location for the point, once (404 when unknown, taken
+or expired; see `bot.points`). Telegram's Application starts
 and stops in the app's lifespan, as in python-telegram-bot's custom-webhook example, so
 uvicorn's own signal handling shuts everything down in order.
 """
@@ -25,6 +28,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route as HttpRoute
 
 from bot.followup import Delivery, FollowupError, Followups
+from bot.points import PointStore
 from bot.rasa import RasaClient
 from bot.relay import Relay
 from bot.routes import RouteStore
@@ -37,6 +41,7 @@ from referral_directory import db
 logger = logging.getLogger(__name__)
 
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+_NO_STORE = {"Cache-Control": "no-store"}
 
 
 class Gateway:
@@ -58,7 +63,10 @@ class Gateway:
         )
         self.window = ServiceWindow(clock)
         self.routes = RouteStore(settings.route_keys, engine or db.engine(settings.database_url))
-        self.relay = Relay(self.rasa, settings.hash_key, self.routes)
+        #: shared points wait here for the action server; without the internal endpoint it
+        #: could not fetch them, so none are kept and Rasa asks for the corregimiento instead
+        self.points = PointStore() if settings.internal_token else None
+        self.relay = Relay(self.rasa, settings.hash_key, self.routes, self.points)
         self.telegram = (
             TelegramGateway(settings.telegram, self.relay) if settings.telegram else None
         )
@@ -89,9 +97,10 @@ class Gateway:
         if self.telegram is not None and self.telegram.settings.webhook:
             routes.append(HttpRoute("/telegram/webhook", self.telegram_webhook, methods=["POST"]))
         if self.settings.internal_token:
-            routes.append(
-                HttpRoute("/internal/handoff-reply", self.handoff_reply, methods=["POST"])
-            )
+            routes += [
+                HttpRoute("/internal/handoff-reply", self.handoff_reply, methods=["POST"]),
+                HttpRoute("/internal/point/{token}", self.point, methods=["GET"]),
+            ]
         return routes
 
     @asynccontextmanager
@@ -105,6 +114,11 @@ class Gateway:
             ", ".join(self.settings.channels) or "no channel",
             self.settings.rasa_url,
         )
+        if self.points is None and self.settings.channels:
+            logger.warning(
+                "GATEWAY_INTERNAL_TOKEN is not set: a shared location is answered with the "
+                "corregimiento question (the action server cannot fetch the point)"
+            )
         try:
             yield
         finally:
@@ -141,11 +155,15 @@ class Gateway:
             await self.telegram.feed(data)
         return PlainTextResponse("ok")
 
-    async def handoff_reply(self, request: Request) -> Response:
-        """The console's caseworker reply: ``{"conversation_key": ..., "text": ...}``."""
+    def _internal(self, request: Request) -> bool:
+        """Whether the request carries the internal bearer token."""
         token = self.settings.internal_token or ""
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not token or not hmac.compare_digest(given.encode(), token.encode()):
+        return bool(token) and hmac.compare_digest(given.encode(), token.encode())
+
+    async def handoff_reply(self, request: Request) -> Response:
+        """The console's caseworker reply: ``{"conversation_key": ..., "text": ...}``."""
+        if not self._internal(request):
             return PlainTextResponse("forbidden", status_code=403)
         try:
             data = await request.json()
@@ -159,6 +177,16 @@ class Gateway:
         return JSONResponse(
             {"channel": delivery.channel, "sent": delivery.sent, "held": delivery.held}
         )
+
+    async def point(self, request: Request) -> Response:
+        """The action server's one read of a shared point: ``{"lat": ..., "lon": ...}``, then the
+        point is forgotten; 404 when the token is unknown, already used or expired."""
+        if not self._internal(request):
+            return PlainTextResponse("forbidden", status_code=403)
+        found = self.points.take(request.path_params["token"]) if self.points else None
+        if found is None:
+            return JSONResponse({"error": "no such point"}, 404, headers=_NO_STORE)
+        return JSONResponse({"lat": found.lat, "lon": found.lon}, headers=_NO_STORE)
 
     # --- serving --------------------------------------------------------------------------------
 

@@ -74,7 +74,8 @@ class Settings:
     database_url: str | None = None
     telegram: TelegramSettings | None = None
     whatsapp: WhatsAppSettings | None = None
-    #: bearer token of POST /internal/handoff-reply; the endpoint is off without it
+    #: bearer token of POST /internal/handoff-reply and GET /internal/point/{token} (the action
+    #: server holds the same one); both are off without it, and shared points are not kept
     internal_token: str | None = field(default=None, repr=False)
     rasa_timeout: float = 30.0
     rasa_attempts: int = 3

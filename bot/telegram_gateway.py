@@ -2,9 +2,10 @@
 
 The handlers are a few lines each and relay to Rasa (`bot.relay`); they only decide what text
 stands for what the person did. Commands map to intent payloads, a pressed button sends its
-payload, a shared location asks for the services near it (the point goes as metadata,
-rounded), and anything that is not text gets a kind reply and goes nowhere. Only private chats
-are served: in a group the bot would read other people's messages.
+payload, a shared location asks for the services near it (the point stays in the gateway's
+memory; Rasa gets only a token for it, see `bot.points`), and anything that is not text gets a
+kind reply and goes nowhere. Only private chats are served: in a group the bot would read other
+people's messages.
 """
 
 from __future__ import annotations
@@ -80,8 +81,6 @@ _COMMANDS: Final = {
         ("delete", "Delete your data"),
     ],
 }
-#: Coordinates go to Rasa rounded to about 100 m: enough to find the nearest services.
-LOCATION_DECIMALS: Final = 3
 #: Telegram shows "typing…" for 5 s; it is renewed a little before.
 TYPING_EVERY: Final = 4.5
 _MAX_TOKENS: Final = 5000
@@ -216,15 +215,14 @@ class TelegramGateway:
         await self._turn(update, payload, {}, event="button")
 
     async def on_location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A shared point: Rasa is asked for services, with the point (rounded) as metadata."""
+        """A shared point: Rasa is asked for services near it, with a token for the point (the
+        coordinates stay in the gateway's memory until the action server takes them)."""
         message = update.effective_message
         if message is None or message.location is None:
             return
-        point = {
-            "lat": round(message.location.latitude, LOCATION_DECIMALS),
-            "lon": round(message.location.longitude, LOCATION_DECIMALS),
-        }
-        await self._turn(update, "/find_service", point, event="location")
+        where = message.location
+        token = self.relay.point_metadata(where.latitude, where.longitude)
+        await self._turn(update, "/find_service", token, event="location")
 
     async def on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Voice notes, photos, stickers, documents, contacts: a kind reply, nothing forwarded."""

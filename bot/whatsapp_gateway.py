@@ -4,7 +4,8 @@ Meta calls ``GET /whatsapp/webhook`` once to check the verify token, then ``POST
 signed with the app secret (``X-Hub-Signature-256``: HMAC-SHA256 of the raw body). A post whose
 signature does not match gets 403 and is not read any further. A good one is answered 200 at
 once (Meta retries slow webhooks) and its messages are handled in the background, each message
-id once. A reply to a button or a list row sends that option's id, which is Rasa's payload.
+id once. A reply to a button or a list row sends that option's id, which is Rasa's payload; a
+shared location sends ``/find_service`` with a token for the point, never the point (`bot.points`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
@@ -34,7 +36,6 @@ from bot.window import ServiceWindow
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER: Final = "X-Hub-Signature-256"
-LOCATION_DECIMALS: Final = 3
 #: What is understood: text, a pressed reply button or list row, a template's quick reply, a point.
 _UNDERSTOOD: Final = frozenset({"text", "interactive", "button", "location"})
 #: Not written to the bot: an emoji reaction, a notice that the person changed number, ...
@@ -152,6 +153,9 @@ class WhatsAppGateway:
             logger.info("whatsapp %s unsupported %s: kind reply", who.short, kind or "message")
             return
         text, metadata = _as_text(kind, message)
+        point = _point(message) if kind == "location" else None
+        if point is not None:
+            metadata = self.relay.point_metadata(*point)
         if not text:
             await self._say(wa_id, texts.text("only_text", None))
             return
@@ -183,7 +187,8 @@ class WhatsAppGateway:
 
 
 def _as_text(kind: str, message: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """What Rasa gets for an understood message: the text or payload, and metadata."""
+    """What Rasa gets for an understood message: the text or payload, and metadata (for a
+    location the caller adds a token for the point, see `_point`)."""
     if kind == "text":
         return str((message.get("text") or {}).get("body") or "").strip(), {}
     if kind == "interactive":
@@ -193,13 +198,19 @@ def _as_text(kind: str, message: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     if kind == "button":  # a quick-reply button of a template (e.g. the follow-up)
         button = message.get("button") or {}
         return str(button.get("payload") or button.get("text") or ""), {}
-    point = message.get("location") or {}
+    return ("/find_service", {}) if _point(message) is not None else ("", {})
+
+
+def _point(message: dict[str, Any]) -> tuple[float, float] | None:
+    """The (latitude, longitude) of a location message, or None when it holds no valid point."""
+    where = message.get("location") or {}
     try:
-        lat, lon = float(point["latitude"]), float(point["longitude"])
+        lat, lon = float(where["latitude"]), float(where["longitude"])
     except (KeyError, TypeError, ValueError):
-        return "", {}
-    metadata = {"lat": round(lat, LOCATION_DECIMALS), "lon": round(lon, LOCATION_DECIMALS)}
-    return "/find_service", metadata
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon
 
 
 def _timestamp(message: dict[str, Any]) -> float | None:

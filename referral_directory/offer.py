@@ -3,20 +3,77 @@
 A topic covers several service types (regularization: regularization, legal, information), and
 `search` filters by one; each type is searched with its own index range and the results merged
 in the directory's order (match level, then distance, then name), each service once.
+
+A shared map point (`offer_near`) is first mapped to a place: the corregimiento or distrito of
+the nearest located active service, if one is near enough. The services of that place are then
+ranked by distance to the point. The point itself is only a search parameter: nothing here
+stores or logs it.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Float, Integer, bindparam, select
+from sqlalchemy.orm import Session
 
-from referral_directory.search import PlaceAnswer, ServiceHit, search
+from referral_directory import db
+from referral_directory.models import Location, ServiceArea, ServiceAtLocation, ServiceSearch
+from referral_directory.placedb import place_index
+from referral_directory.resolve import PlaceIndex, PlaceNode
+from referral_directory.search import PlaceAnswer, ServiceHit, haversine_km, search
+from referral_directory.search_index import ANY_TYPE
 
 #: enough for three pages of three; more is what the person's phone does not need
 MAX_OFFERED = 9
 _LEVEL_RANK = {"corregimiento": 0, "distrito": 1, "provincia": 2, "national": 3}
+
+#: A shared point is mapped to the place of the nearest located service no farther than this;
+#: beyond it the person is asked for their corregimiento (a wrong place is worse than a question).
+NEAR_KM: Final = 5.0
+_KM_PER_DEGREE: Final = 111.2
+#: Half-sides (degrees of latitude) of the boxes read around a point, each twice the last, the
+#: last one NEAR_KM: each a range of ix_service_search_by_point per provincia.
+_NEAR_BOXES: Final = tuple(
+    h for h in (0.005 * 2**i for i in range(8)) if h < NEAR_KM / _KM_PER_DEGREE
+) + (NEAR_KM / _KM_PER_DEGREE,)
+#: Located rows read per box, nearest first (services of a whole provincia are passed over).
+_CANDIDATES: Final = 50
+
+# Equirectangular squared distance, as in `search`: the true order at the scale of a country.
+_S = ServiceSearch
+_DLAT = _S.latitude - bindparam("lat0", type_=Float)
+_DLON = (_S.longitude - bindparam("lon0", type_=Float)) * bindparam("k", type_=Float)
+_D2 = _DLAT * _DLAT + _DLON * _DLON
+#: The located active services nearest to a point inside a box, one row per point: every
+#: service anchored below the country has rows keyed by its provincia (`search_index`).
+NEAREST: Final = (
+    select(_S.service_id, _S.latitude, _S.longitude)
+    .where(
+        _S.place_id.in_(bindparam("keys", expanding=True)),
+        _S.service_type == ANY_TYPE,
+        _S.status == "active",
+        _S.latitude.between(bindparam("lat_lo", type_=Float), bindparam("lat_hi", type_=Float)),
+        _S.longitude.between(bindparam("lon_lo", type_=Float), bindparam("lon_hi", type_=Float)),
+    )
+    .order_by(_D2, _S.service_id)
+    .limit(bindparam("limit", type_=Integer))
+)
+#: The places of a service's locations at one point.
+LOCATION_PLACES: Final = (
+    select(Location.place_id)
+    .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
+    .where(
+        ServiceAtLocation.service_id == bindparam("sid"),
+        Location.latitude == bindparam("lat", type_=Float),
+        Location.longitude == bindparam("lon", type_=Float),
+        Location.place_id.is_not(None),
+    )
+)
+AREA_PLACES: Final = select(ServiceArea.place_id).where(ServiceArea.service_id == bindparam("sid"))
 
 
 @dataclass(frozen=True)
@@ -65,3 +122,94 @@ def national(
         for hit in offer("Panamá", service_types, language, engine=engine).services
         if hit["match_level"] == "national"
     ]
+
+
+def offer_near(
+    lat: float,
+    lon: float,
+    service_types: Sequence[str],
+    language: str,
+    *,
+    engine: Engine | None = None,
+) -> Offer | None:
+    """Services near a shared point: those of the place of the nearest located active service
+    (within NEAR_KM), nearest to the point first; None when no such place is near."""
+    eng = engine or db.engine()
+    index = place_index(eng)
+    node = place_near(lat, lon, engine=eng)
+    name = _searchable_name(index, node) if node is not None else None
+    if name is None:
+        return None
+    return offer(name, service_types, language, near=(lat, lon), engine=eng)
+
+
+def place_near(lat: float, lon: float, *, engine: Engine | None = None) -> PlaceNode | None:
+    """The corregimiento (or distrito) of the nearest located active service within NEAR_KM.
+
+    The place of a service at a point is the place of its location there, else the most
+    specific place it serves; a service of a whole provincia names no place and is passed over.
+    """
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    eng = engine or db.engine()
+    index = place_index(eng)
+    keys = [n.id for n in index.nodes.values() if n.level == "provincia"]
+    if not keys:
+        return None
+    k = max(math.cos(math.radians(lat)), 0.01)
+    params = {"keys": keys, "lat0": lat, "lon0": lon, "k": k, "limit": _CANDIDATES}
+    tried: dict[tuple[str, float, float], PlaceNode | None] = {}
+    with db.session(eng) as s:
+        for half in _NEAR_BOXES:
+            box = {
+                "lat_lo": lat - half,
+                "lat_hi": lat + half,
+                "lon_lo": lon - half / k,
+                "lon_hi": lon + half / k,
+            }
+            radius = min(half * _KM_PER_DEGREE, NEAR_KM)
+            for sid, slat, slon in s.execute(NEAREST, {**params, **box}):
+                if haversine_km((lat, lon), (slat, slon)) > radius:
+                    break  # beyond the box's inner circle the order is not the true one
+                key = (sid, slat, slon)
+                if key not in tried:
+                    tried[key] = _place_of(s, index, sid, slat, slon)
+                if tried[key] is not None:
+                    return tried[key]
+    return None
+
+
+def _place_of(
+    s: Session, index: PlaceIndex, service_id: str, lat: float, lon: float
+) -> PlaceNode | None:
+    params = {"sid": service_id, "lat": lat, "lon": lon}
+    ids = list(s.scalars(LOCATION_PLACES, params)) or list(s.scalars(AREA_PLACES, params))
+    return _common(index, [index.nodes[i] for i in ids if i in index.nodes])
+
+
+def _common(index: PlaceIndex, nodes: list[PlaceNode]) -> PlaceNode | None:
+    """The one most specific corregimiento or distrito among the nodes; when several at that
+    level differ, the distrito they share (or None)."""
+    usable = [n for n in nodes if n.level in ("corregimiento", "distrito")]
+    if not usable:
+        return None
+    level = min(_LEVEL_RANK[n.level] for n in usable)
+    found = {n.id: n for n in usable if _LEVEL_RANK[n.level] == level}
+    if len(found) == 1:
+        return next(iter(found.values()))
+    parents = {n.parent_id for n in found.values()}
+    if level == 0 and len(parents) == 1:
+        parent = index.nodes.get(str(parents.pop()))
+        return parent if parent is not None and parent.level == "distrito" else None
+    return None
+
+
+def _searchable_name(index: PlaceIndex, node: PlaceNode) -> str | None:
+    """A name `search` resolves to the node, or else to its distrito (names can repeat)."""
+    for place in index.ancestors(node.id):
+        if place.level not in ("corregimiento", "distrito"):
+            break
+        resolved = index.resolve(place.name).place
+        if resolved is not None and resolved.id == place.id:
+            return place.name
+    return None

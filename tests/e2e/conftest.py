@@ -17,8 +17,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "current.tar.gz"
-RASA_PORT, ACTION_PORT = 15005, 15055
+RASA_PORT, ACTION_PORT, GATEWAY_PORT = 15005, 15055, 18081
 TOKEN = "e2e-" + uuid.uuid4().hex
+#: the action server takes shared points from the gateway the gateway tests start on this port
+GATEWAY_INTERNAL_TOKEN = "e2e-internal-" + uuid.uuid4().hex
 #: the stack's own directory database: under var/, where the privacy test looks for leaks
 E2E_DIRECTORY = ROOT / "var" / "e2e" / "directory.sqlite"
 STACK_LOG = ROOT / "var" / "e2e-stack.log"
@@ -58,6 +60,8 @@ def stack() -> Iterator[Stack]:
         "RASA_TOKEN": TOKEN,
         "DATABASE_URL": f"sqlite:///{E2E_DIRECTORY}",
         "HASH_KEY": "e2e-" + uuid.uuid4().hex + uuid.uuid4().hex,
+        "GATEWAY_URL": f"http://127.0.0.1:{GATEWAY_PORT}",
+        "GATEWAY_INTERNAL_TOKEN": GATEWAY_INTERNAL_TOKEN,
     }
     E2E_DIRECTORY.parent.mkdir(parents=True, exist_ok=True)
     E2E_DIRECTORY.unlink(missing_ok=True)

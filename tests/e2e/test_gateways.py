@@ -5,11 +5,18 @@ local servers that speak the Bot API and the Cloud API (tests/gateways/fakes.py)
 runs in webhook mode here (Telegram's posts carry the secret header); polling is covered in
 tests/gateways. One Spanish conversation per channel to a list of services with buttons, an
 emergency, a shared location, a voice note and a forged webhook.
+
+A shared location reaches Rasa as a token only: the stack's action server takes the point from
+this gateway (GATEWAY_URL, GATEWAY_INTERNAL_TOKEN) and answers with the services near it, and
+Rasa's tracker must hold no coordinate. The stack fixture (tests/e2e/conftest.py) gives the
+action server both, for the port and token used here.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -22,9 +29,10 @@ from cryptography.fernet import Fernet
 
 from bot.server import Gateway
 from bot.settings import Settings, TelegramSettings, WhatsAppSettings
-from referral_directory import db
+from referral_directory import api, db
+from referral_directory.records import stable_id
 from referral_directory.redact import conversation_key
-from tests.e2e.conftest import E2E_DIRECTORY, Stack
+from tests.e2e.conftest import E2E_DIRECTORY, GATEWAY_INTERNAL_TOKEN, GATEWAY_PORT, Stack
 from tests.gateways.fakes import FakeGraph, FakeTelegram, WhatsAppUser
 
 pytestmark = pytest.mark.asyncio
@@ -35,6 +43,19 @@ SECRET = "e2e-secret-" + uuid.uuid4().hex
 PHONE_ID, GRAPH_TOKEN, APP_SECRET = "100200300", "EAAG-e2e", "e2e-app-secret-" + uuid.uuid4().hex
 
 Json = dict[str, Any]
+
+
+INTERNAL_TOKEN = GATEWAY_INTERNAL_TOKEN
+
+HOSPITAL = stable_id("service:minsa-hospital-nicolas-solano")
+#: The seed has no service coordinates (none could be confirmed): an invented, approximate point
+#: for the hospital in La Chorrera, set for one test and taken away after it.
+HOSPITAL_AT = (8.8790, -79.7830)
+#: Numbers like the shared points of these tests (not inside a longer number, e.g. a timestamp).
+COORDINATE = re.compile(r"(?<![\d.])-?(?:8\.8[78]|9\.04|79\.7[78]|79\.47)\d*")
+COORDINATE_KEYS = frozenset({"lat", "lon", "lng", "latitude", "longitude"})
+#: what Rasa adds to a message's metadata itself
+RASA_METADATA = frozenset({"model_id", "assistant_id"})
 
 
 @pytest.fixture
@@ -73,9 +94,13 @@ async def gateway(
             verify_token="e2e-verify",
             graph_url=graph.graph_url,
         ),
+        internal_token=INTERNAL_TOKEN,
     )
     gw = Gateway(settings, engine=db.engine(settings.database_url))
-    async with gw.serving(port=0) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
+    async with (
+        gw.serving(port=GATEWAY_PORT) as url,
+        httpx.AsyncClient(base_url=url, timeout=30) as client,
+    ):
         yield client
 
 
@@ -103,6 +128,37 @@ def _text(message: Json) -> str:
 
 def user_events(stack: Stack, sender: str) -> list[Json]:
     return [e for e in stack.tracker_events(sender) if e["event"] == "user"]
+
+
+def coordinates_kept(stack: Stack, sender: str) -> list[str]:
+    """Whatever in Rasa's whole tracker of the conversation looks like a coordinate: keys named
+    like one, anywhere, and numbers like the shared points."""
+    response = stack.client.get(
+        f"{stack.rasa}/conversations/{sender}/tracker", params={"token": stack.token}
+    )
+    response.raise_for_status()
+    tracker = response.json()
+    found: list[str] = []
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if str(key).lower() in COORDINATE_KEYS:
+                    found.append(f"{path}.{key}")
+                walk(item, f"{path}.{key}")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f"{path}[{i}]")
+
+    walk(tracker, "tracker")
+    return found + COORDINATE.findall(json.dumps(tracker, ensure_ascii=False))
+
+
+async def point_left(client: httpx.AsyncClient, event: Json) -> int:
+    """The gateway's answer to a second request for the event's point (404: already taken)."""
+    token = event["metadata"]["point_token"]
+    headers = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
+    return (await client.get(f"/internal/point/{token}", headers=headers)).status_code
 
 
 # --- Telegram -------------------------------------------------------------------------------------
@@ -178,11 +234,28 @@ async def test_telegram_emergency_location_voice_and_forged_webhook(
         assert "911" in replies[0]["text"]
 
         where = TelegramChat(client, telegram, 700000003)
-        await where.says(telegram.location(where.user_id, 8.8801234, -79.7809876), bool)
+        e2e_directory = db.engine(f"sqlite:///{E2E_DIRECTORY}")
+        api.update(
+            HOSPITAL, latitude=HOSPITAL_AT[0], longitude=HOSPITAL_AT[1], engine=e2e_directory
+        )
+        try:
+            near = await where.says(
+                telegram.location(where.user_id, 8.8801234, -79.7809876),
+                lambda ms: any(m["text"].startswith("Servicios para") for m in ms),
+            )
+        finally:
+            api.update(HOSPITAL, latitude=None, longitude=None, engine=e2e_directory)
+        listing = next(m for m in near if m["text"].startswith("Servicios para"))
+        assert listing["text"].startswith("Servicios para La Chorrera:")
+        assert listing["text"].split("\n\n")[1].startswith("1. Hospital Nicolás A. Solano")
+        assert "Tarjeta para guardar" in buttons(listing)
         [event] = user_events(stack, where.sender)
         assert event["text"] == "/find_service"
-        assert event["metadata"]["lat"] == 8.88 and event["metadata"]["lon"] == -79.781
+        gateway_keys = set(event["metadata"]) - RASA_METADATA
+        assert gateway_keys == {"channel", "language_hint", "point_token"}
         assert event["metadata"]["channel"] == "telegram"
+        assert await point_left(client, event) == 404  # taken by the action server: forgotten
+        assert coordinates_kept(stack, where.sender) == []
 
         voice = TelegramChat(client, telegram, 700000004)
         [reply] = await voice.says(telegram.voice(voice.user_id), bool)
@@ -270,11 +343,20 @@ async def test_whatsapp_emergency_location_voice_and_forged_webhook(
         )
         assert "911" in _text(replies[0]) and "147" in _text(replies[0])
 
+        # Panama City: no located service within 5 km in the seed, so the place is asked for
         where = WhatsAppChat(client, graph, "50760000303")
-        await where.says(where.person.location(9.0412345, -79.4709876), bool)
+        asked = await where.says(
+            where.person.location(9.0412345, -79.4709876),
+            lambda ms: any("corregimiento" in _text(m) for m in ms),
+        )
+        question = next(m for m in asked if "corregimiento" in _text(m))
+        assert _text(question).startswith("¿En qué corregimiento estás?")
+        assert "Herrera" in options(question)
         [event] = user_events(stack, where.sender)
         assert event["text"] == "/find_service"
-        assert (event["metadata"]["lat"], event["metadata"]["lon"]) == (9.041, -79.471)
+        assert set(event["metadata"]) - RASA_METADATA == {"channel", "point_token"}
+        assert await point_left(client, event) == 404
+        assert coordinates_kept(stack, where.sender) == []
 
         voice = WhatsAppChat(client, graph, "50760000304")
         [reply] = await voice.says(voice.person.voice(), bool)

@@ -28,6 +28,8 @@ GRAPH_TOKEN = "EAAG-test-" + uuid.uuid4().hex
 APP_SECRET = "app-secret-" + uuid.uuid4().hex
 VERIFY_TOKEN = "verify-" + uuid.uuid4().hex
 WEBHOOK_SECRET = "tg-secret-" + uuid.uuid4().hex
+#: GATEWAY_INTERNAL_TOKEN of the tests that need the internal endpoints
+INTERNAL_TOKEN = "internal-" + uuid.uuid4().hex
 
 MENU = [
     {"title": "Papeles / regularización", "payload": "/ask_regularization"},
@@ -83,6 +85,38 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 @pytest.fixture
 def fake_rasa() -> Iterator[FakeRasa]:
     server = FakeRasa(rasa_script).start()
+    yield server
+    server.stop()
+
+
+class PointTakingRasa(FakeRasa):
+    """Rasa whose action server, in a ``/find_service`` turn that carries a point token, takes
+    the point from the gateway as actions/orientation.py does (and tries a second time, which
+    must find nothing), then answers like `rasa_script`."""
+
+    def __init__(self) -> None:
+        super().__init__(self._answer)
+        self.gateway_url = ""
+        #: (HTTP status, JSON body) of each request to the gateway's point endpoint
+        self.fetched: list[tuple[int, Json]] = []
+
+    def _answer(self, message: str) -> list[Json] | int:
+        token = (self.received[-1].get("metadata") or {}).get("point_token")
+        if message == "/find_service" and token:
+            for _ in range(2):
+                response = httpx.get(
+                    f"{self.gateway_url}/internal/point/{token}",
+                    headers={"Authorization": f"Bearer {INTERNAL_TOKEN}"},
+                    timeout=5,
+                )
+                self.fetched.append((response.status_code, response.json()))
+        return rasa_script(message)
+
+
+@pytest.fixture
+def point_rasa() -> Iterator[PointTakingRasa]:
+    server = PointTakingRasa()
+    server.start()
     yield server
     server.stop()
 

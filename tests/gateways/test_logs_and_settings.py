@@ -20,6 +20,7 @@ from bot.settings import Settings, SettingsError, route_keys_from_env
 from tests.gateways.conftest import (
     APP_SECRET,
     GRAPH_TOKEN,
+    INTERNAL_TOKEN,
     PHONE_ID,
     TELEGRAM_TOKEN,
     free_port,
@@ -54,7 +55,9 @@ async def test_logs_hold_no_phone_number_id_text_or_token(
     telegram_user, phone = 987654321, "50761234567"
     whatsapp = WhatsAppUser(phone, PHONE_ID, APP_SECRET)
     secret_words = "me llamo Rosa y mi pasaporte es X1234567"
-    settings = settings_for(fake_rasa.url, telegram=fake_telegram, graph=fake_graph)
+    settings = settings_for(
+        fake_rasa.url, telegram=fake_telegram, graph=fake_graph, internal_token=INTERNAL_TOKEN
+    )
     async with running(settings, engine) as (_, client):
         fake_telegram.push(fake_telegram.text(telegram_user, secret_words))
         fake_telegram.push(fake_telegram.voice(telegram_user))
@@ -70,9 +73,16 @@ async def test_logs_hold_no_phone_number_id_text_or_token(
         await wait_for(lambda: len(fake_telegram.sent(telegram_user)) == 5)
     log = gateway_log.getvalue()
     assert "rasa unavailable" in log and "answer(s)" in log and "bad or missing signature" in log
-    for leak in (str(telegram_user), phone, "Rosa", "X1234567", "pasaporte", "8.87"):
+    for leak in (str(telegram_user), phone, "Rosa", "X1234567", "pasaporte", "8.87", "79.78"):
         assert leak not in log, leak
-    for secret in (TELEGRAM_TOKEN, TELEGRAM_TOKEN.split(":")[1], GRAPH_TOKEN, APP_SECRET):
+    secrets = (
+        TELEGRAM_TOKEN,
+        TELEGRAM_TOKEN.split(":")[1],
+        GRAPH_TOKEN,
+        APP_SECRET,
+        INTERNAL_TOKEN,
+    )
+    for secret in secrets:
         assert secret not in log
 
 

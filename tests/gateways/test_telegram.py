@@ -4,6 +4,9 @@ long answers, Rasa down."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 from sqlalchemy import Engine
 
@@ -11,9 +14,11 @@ from bot.render import utf16_length
 from referral_directory.redact import conversation_key
 from tests.gateways.conftest import (
     HASH_KEY,
+    INTERNAL_TOKEN,
     LONG_PAYLOAD,
     TELEGRAM_TOKEN,
     WEBHOOK_SECRET,
+    PointTakingRasa,
     free_port,
     running,
     settings_for,
@@ -126,21 +131,29 @@ async def test_commands_map_to_intent_payloads(
         assert [m["message"] for m in fake_rasa.from_sender(sender)] == [commands[command]]
 
 
-async def test_a_shared_location_asks_for_services_with_the_point_as_metadata(
-    fake_rasa: FakeRasa, fake_telegram: FakeTelegram, engine: Engine
+async def test_a_shared_location_reaches_rasa_as_a_token_the_action_server_takes_once(
+    point_rasa: PointTakingRasa, fake_telegram: FakeTelegram, engine: Engine
 ) -> None:
     user = 610006
-    async with running(settings_for(fake_rasa.url, telegram=fake_telegram), engine):
+    settings = settings_for(point_rasa.url, telegram=fake_telegram, internal_token=INTERNAL_TOKEN)
+    async with running(settings, engine) as (gateway, client):
+        point_rasa.gateway_url = str(client.base_url)
         fake_telegram.push(fake_telegram.location(user, 8.8777123, -79.7812456))
-        await wait_for(lambda: fake_telegram.sent(user))
-    [received] = fake_rasa.received
+        [reply] = await wait_for(lambda: fake_telegram.sent(user))
+        assert gateway.points is not None and len(gateway.points) == 0  # taken: forgotten
+    [received] = point_rasa.received
     assert received["message"] == "/find_service"
-    assert received["metadata"] == {
-        "channel": "telegram",
-        "language_hint": "es",
-        "lat": 8.878,
-        "lon": -79.781,
-    }
+    metadata = received["metadata"]
+    assert set(metadata) == {"channel", "language_hint", "point_token"}
+    assert (metadata["channel"], metadata["language_hint"]) == ("telegram", "es")
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", metadata["point_token"])
+    assert not re.search(r"8\.87|79\.78", json.dumps(received))  # no coordinates, even rounded
+    # the action server got the point (rounded to ~100 m) during the turn, and only once
+    assert point_rasa.fetched == [
+        (200, {"lat": 8.878, "lon": -79.781}),
+        (404, {"error": "no such point"}),
+    ]
+    assert reply["text"] == "¿En qué corregimiento estás?"
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,8 @@ local), Rasa's REST channel behind it."""
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from typing import Any
 
 import httpx
@@ -14,8 +16,10 @@ from referral_directory.redact import conversation_key
 from tests.gateways.conftest import (
     APP_SECRET,
     HASH_KEY,
+    INTERNAL_TOKEN,
     PHONE_ID,
     VERIFY_TOKEN,
+    PointTakingRasa,
     free_port,
     running,
     settings_for,
@@ -145,16 +149,39 @@ async def test_a_voice_note_gets_a_kind_reply_in_both_languages_and_nothing_is_f
     assert fake_rasa.received == []
 
 
-async def test_a_shared_location_asks_for_services_with_the_point_as_metadata(
-    fake_rasa: FakeRasa, fake_graph: FakeGraph, engine: Engine
+async def test_a_shared_location_reaches_rasa_as_a_token_the_action_server_takes_once(
+    point_rasa: PointTakingRasa, fake_graph: FakeGraph, engine: Engine
 ) -> None:
     person = user("50760000107")
-    async with running(settings_for(fake_rasa.url, graph=fake_graph), engine) as (_, client):
+    settings = settings_for(point_rasa.url, graph=fake_graph, internal_token=INTERNAL_TOKEN)
+    async with running(settings, engine) as (gateway, client):
+        point_rasa.gateway_url = str(client.base_url)
         await post(client, person, person.location(9.0412345, -79.4709876))
         await wait_for(lambda: fake_graph.sent(person.wa_id))
-    [received] = fake_rasa.received
+        assert gateway.points is not None and len(gateway.points) == 0
+    [received] = point_rasa.received
     assert received["message"] == "/find_service"
-    assert received["metadata"] == {"channel": "whatsapp", "lat": 9.041, "lon": -79.471}
+    assert set(received["metadata"]) == {"channel", "point_token"}
+    assert received["metadata"]["channel"] == "whatsapp"
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", received["metadata"]["point_token"])
+    assert not re.search(r"9\.04|79\.47", json.dumps(received))
+    assert point_rasa.fetched == [
+        (200, {"lat": 9.041, "lon": -79.471}),
+        (404, {"error": "no such point"}),
+    ]
+
+
+async def test_a_location_without_a_valid_point_gets_the_kind_reply(
+    point_rasa: PointTakingRasa, fake_graph: FakeGraph, engine: Engine
+) -> None:
+    person = user("50760000111")
+    settings = settings_for(point_rasa.url, graph=fake_graph, internal_token=INTERNAL_TOKEN)
+    async with running(settings, engine) as (gateway, client):
+        await post(client, person, person.location(123.0, -79.47))
+        [reply] = await wait_for(lambda: fake_graph.sent(person.wa_id))
+        assert gateway.points is not None and len(gateway.points) == 0
+    assert "solo entiendo mensajes de texto" in reply["text"]["body"]
+    assert point_rasa.received == []
 
 
 async def test_a_long_answer_is_split_and_the_buttons_carry_the_last_paragraphs(

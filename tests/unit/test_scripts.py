@@ -5,6 +5,8 @@ import stat
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -27,27 +29,45 @@ def test_find_python_says_how_to_get_a_missing_version() -> None:
     assert "No Python 3.99 found" in missing.stderr and "pyenv install 3.99" in missing.stderr
 
 
-def test_rasa_token_from_the_environment_wins(tmp_path: Path) -> None:
-    token = run([str(ROOT / "scripts" / "rasa-token")], cwd=tmp_path, RASA_TOKEN="from-env")
+@pytest.mark.parametrize(
+    ("script", "variable", "kept"),
+    [
+        ("rasa-token", "RASA_TOKEN", "rasa_token"),
+        ("gateway-token", "GATEWAY_INTERNAL_TOKEN", "gateway_token"),
+    ],
+)
+def test_token_from_the_environment_wins(
+    tmp_path: Path, script: str, variable: str, kept: str
+) -> None:
+    token = run([str(ROOT / "scripts" / script)], cwd=tmp_path, **{variable: "from-env"})
     assert token.stdout.strip() == "from-env"
     assert not (tmp_path / "var").exists()
 
 
-def test_rasa_token_is_generated_once_and_kept_private(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "RASA_TOKEN"}
+@pytest.mark.parametrize(
+    ("script", "variable", "kept"),
+    [
+        ("rasa-token", "RASA_TOKEN", "rasa_token"),
+        ("gateway-token", "GATEWAY_INTERNAL_TOKEN", "gateway_token"),
+    ],
+)
+def test_token_is_generated_once_and_kept_private(
+    tmp_path: Path, script: str, variable: str, kept: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != variable}
     first = subprocess.run(
-        [str(ROOT / "scripts" / "rasa-token")],
+        [str(ROOT / "scripts" / script)],
         cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
     )
     second = subprocess.run(
-        [str(ROOT / "scripts" / "rasa-token")],
+        [str(ROOT / "scripts" / script)],
         cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
     )
     assert len(first.stdout.strip()) >= 40 and first.stdout == second.stdout
-    assert stat.S_IMODE((tmp_path / "var" / "rasa_token").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "var" / kept).stat().st_mode) == 0o600
