@@ -104,8 +104,9 @@ class ActionHandoffHold(Action):
 
 
 class ActionEmergencyFollowup(Action):
-    """After the numbers (a plain response, so they go out even if this server is down):
-    an urgent handoff, with no words of the person in it, and the offer of a person."""
+    """After the numbers (a plain response, so they go out even if this server is down): the
+    hotline that fits the danger the safety net recognised, an urgent handoff with no words of
+    the person in it, and the offer of a person."""
 
     def name(self) -> str:
         return "action_emergency_followup"
@@ -114,6 +115,10 @@ class ActionEmergencyFollowup(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
         guard = (tracker.latest_message or {}).get("emergency_guard") or {}
+        # the line that fits this danger best (domain: utter_emergency_<category>), if any
+        fitting = f"utter_emergency_{guard.get('category')}"
+        if fitting in (domain.get("responses") or {}):
+            dispatcher.utter_message(response=fitting)
         try:
             casework.open_handoff(
                 conversation_key=context.person_key(tracker),

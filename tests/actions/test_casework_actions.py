@@ -7,9 +7,11 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import Engine, select
@@ -27,6 +29,10 @@ from actions.privacy import ActionDeleteMyData
 from referral_directory import casework, db
 from referral_directory.casework import Handoff
 from tests.actions.conftest import make_tracker
+
+DOMAIN: dict[str, Any] = yaml.safe_load(
+    (Path(__file__).resolve().parents[2] / "domain.yml").read_text(encoding="utf-8")
+)
 
 
 async def run(action: Any, tracker: Any) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
@@ -92,10 +98,32 @@ async def test_an_emergency_records_an_urgent_handoff_without_words(directory: E
         "emergency",
         extra={"emergency_guard": {"category": "violence", "classifier_intent": "emergency"}},
     )
-    dispatcher, _ = await run(ActionEmergencyFollowup(), tracker)
-    assert dispatcher.messages[0]["response"] == "utter_emergency_handoff"
+    dispatcher = CollectingDispatcher()
+    await ActionEmergencyFollowup().run(dispatcher, tracker, DOMAIN)
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_emergency_violence",
+        "utter_emergency_handoff",
+    ]
     [row] = handoffs(directory)
     assert row.urgent and row.summary == "emergency: violence"
+
+
+@pytest.mark.parametrize(
+    "category",
+    ["suicide", "violence", "sexual_violence", "trafficking", "missing_child", "medical"],
+)
+def test_every_danger_category_has_its_hotline_line_in_both_languages(category: str) -> None:
+    variations = DOMAIN["responses"][f"utter_emergency_{category}"]
+    assert len(variations) == 2 and all(v["text"] for v in variations)
+
+
+@pytest.mark.asyncio
+async def test_an_emergency_the_classifier_alone_caught_gets_no_extra_line(
+    directory: Engine,
+) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionEmergencyFollowup().run(dispatcher, make_tracker("ayuda", "emergency"), DOMAIN)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_emergency_handoff"]
 
 
 @pytest.mark.asyncio
