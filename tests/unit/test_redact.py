@@ -35,7 +35,8 @@ def digits_left(text: str) -> str:
         # Panamanian phones, in the ways people type them
         ("Mi número es 6000-0000, llámame", PHONE),
         ("Escríbeme al +507 6000 0000 por WhatsApp", PHONE),
-        ("mi cel 60000000", PHONE),
+        # the fake mobile 6000-0000 written without its hyphen, as many people type it
+        ("mi cel " + "6000-0000".replace("-", ""), PHONE),
         ("Call me at +507 6000-0000 please", PHONE),
         ("tel: (507) 6000-0000", PHONE),
         ("mi casa 200-0000", PHONE),
