@@ -34,6 +34,20 @@ def summary(tracker: Tracker) -> str:
     return " | ".join(t[:200] for t in texts[-SUMMARY_MESSAGES:])
 
 
+def _open_handoff(tracker: Tracker, *, summary: str, urgent: bool, consented: bool) -> None:
+    """One place that says what a handoff carries from the conversation."""
+    casework.open_handoff(
+        conversation_key=context.person_key(tracker),
+        channel=context.channel(tracker),
+        language=context.language(tracker),
+        topic=tracker.get_slot("topic"),
+        corregimiento=tracker.get_slot("corregimiento"),
+        summary=summary,
+        urgent=urgent,
+        consented=consented,
+    )
+
+
 class ActionExplainHandoff(Action):
     def name(self) -> str:
         return "action_explain_handoff"
@@ -53,15 +67,7 @@ class ActionOpenHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
         try:
-            casework.open_handoff(
-                conversation_key=context.person_key(tracker),
-                channel=context.channel(tracker),
-                language=context.language(tracker),
-                topic=tracker.get_slot("topic"),
-                corregimiento=tracker.get_slot("corregimiento"),
-                summary=summary(tracker),
-                consented=True,
-            )
+            _open_handoff(tracker, summary=summary(tracker), urgent=False, consented=True)
         except Exception:
             logger.exception("handoff could not be recorded")
             dispatcher.utter_message(response="utter_human_contact")
@@ -120,14 +126,11 @@ class ActionEmergencyFollowup(Action):
         if fitting in (domain.get("responses") or {}):
             dispatcher.utter_message(response=fitting)
         try:
-            casework.open_handoff(
-                conversation_key=context.person_key(tracker),
-                channel=context.channel(tracker),
-                language=context.language(tracker),
-                topic=tracker.get_slot("topic"),
-                corregimiento=tracker.get_slot("corregimiento"),
+            _open_handoff(
+                tracker,
                 summary=f"emergency: {guard.get('category', 'unspecified')}",
                 urgent=True,
+                consented=False,
             )
         except Exception:
             logger.exception("urgent handoff could not be recorded")

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from referral_directory import db
 from referral_directory.models import Location, ServiceArea, ServiceAtLocation, ServiceSearch
-from referral_directory.placedb import place_index
+from referral_directory.placedb import NATIONAL_NAME, place_index
 from referral_directory.resolve import PlaceIndex, PlaceNode
 from referral_directory.search import PlaceAnswer, ServiceHit, haversine_km, search
 from referral_directory.search_index import ANY_TYPE
@@ -116,12 +116,12 @@ def offer(
 def national(
     service_types: Sequence[str], language: str, *, engine: Engine | None = None
 ) -> list[ServiceHit]:
-    """Services that serve the whole country, for when the place is unknown."""
-    return [
-        hit
-        for hit in offer("Panamá", service_types, language, engine=engine).services
-        if hit["match_level"] == "national"
-    ]
+    """Services that serve the whole country, for when the place is unknown.
+
+    Searched at the root of the place hierarchy itself, so that no provincia's services take
+    the places of national ones within the limit."""
+    found = offer(NATIONAL_NAME, service_types, language, engine=engine).services
+    return [hit for hit in found if hit["match_level"] == "national"]
 
 
 def offer_near(
