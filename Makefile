@@ -7,6 +7,7 @@ APP_VENV  := .venv
 RASA_PY   := $(RASA_VENV)/bin/python
 APP_PY    := $(APP_VENV)/bin/python
 RASA      := RASA_TELEMETRY_ENABLED=false $(RASA_VENV)/bin/rasa
+RASA_TRAIN = $(DETERMINISTIC) $(RASA)
 RASA_STAMP := $(RASA_VENV)/.installed
 APP_STAMP  := $(APP_VENV)/.installed
 MODEL     := models/current.tar.gz
@@ -15,6 +16,14 @@ TRAINING_INPUTS := config.yml domain.yml $(LOOKUPS) \
 	$(shell find nlu/data nlu/components nlu/safety -name '*.yml' -o -name '*.py' 2>/dev/null)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
+
+# Reproducible training: the same data and config give the same model, and so the same
+# figures, on any machine of this kind. Python's hash seed fixes the order of Rasa's sets of
+# examples; TensorFlow runs its deterministic kernels on a fixed number of threads, and without
+# oneDNN, whose kernels pick code paths (and rounding) by the CPU they find. Every component
+# that takes a `random_seed` has one in config.yml and nlu/configs/. Scoring uses the same.
+DETERMINISTIC := PYTHONHASHSEED=0 TF_DETERMINISTIC_OPS=1 TF_ENABLE_ONEDNN_OPTS=0 \
+	TF_INTER_OP_PARALLELISM_THREADS=1 TF_INTRA_OP_PARALLELISM_THREADS=2
 
 .PHONY: help setup generate train run test test-unit validate test-stories eval compare lint lock clean \
 	directory-init bench-directory
@@ -56,7 +65,7 @@ $(LOOKUPS): referral_directory/data/places.yaml referral_directory/nlu_export.py
 
 # Trains only when the training data, the config, the domain or a component changed.
 $(MODEL): $(RASA_STAMP) $(TRAINING_INPUTS)
-	$(RASA) train --config config.yml --domain domain.yml --data nlu/data \
+	$(RASA_TRAIN) train --config config.yml --domain domain.yml --data nlu/data \
 		--out models --fixed-model-name current
 	@touch $@
 
@@ -104,17 +113,17 @@ validate: $(RASA_STAMP)
 	$(RASA) data validate --config config.yml --domain domain.yml --data nlu/data --fail-on-warnings
 
 test-stories: $(MODEL)
-	$(RASA) test core --model $(MODEL) --stories tests/stories \
+	$(RASA_TRAIN) test core --model $(MODEL) --stories tests/stories \
 		--fail-on-prediction-errors --out reports/stories
 
 # Held-out evaluation; fails under the regression guard (macro-F1 0.85, emergency recall 0.95).
 eval: $(MODEL)
-	$(RASA_PY) -m nlu.evaluate --model $(MODEL) --test-data tests/nlu_heldout --out reports \
+	$(DETERMINISTIC) $(RASA_PY) -m nlu.evaluate --model $(MODEL) --test-data tests/nlu_heldout --out reports \
 		--min-macro-f1 0.85 --min-emergency-recall 0.95
 
 # Pipeline comparison on the same train/held-out split (slow: trains every config).
 compare: $(RASA_STAMP)
-	$(RASA_PY) -m nlu.compare --configs nlu/configs --test-data tests/nlu_heldout --out reports
+	$(DETERMINISTIC) $(RASA_PY) -m nlu.compare --configs nlu/configs --test-data tests/nlu_heldout --out reports
 
 lint: setup
 	$(APP_VENV)/bin/ruff format --check .
