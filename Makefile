@@ -25,7 +25,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 DETERMINISTIC := PYTHONHASHSEED=0 TF_DETERMINISTIC_OPS=1 TF_ENABLE_ONEDNN_OPTS=0 \
 	TF_INTER_OP_PARALLELISM_THREADS=1 TF_INTRA_OP_PARALLELISM_THREADS=2
 
-.PHONY: help setup generate train run test test-unit validate test-stories eval compare lint lock clean \
+.PHONY: help setup generate train run test test-unit validate test-stories eval check-leakage compare \
+	lint lock clean \
 	directory-init bench-directory
 
 help:
@@ -105,6 +106,7 @@ test: setup lint test-unit validate test-stories eval
 
 test-unit: setup
 	$(APP_PY) -m referral_directory.nlu_export --check
+	$(MAKE) --no-print-directory check-leakage
 	$(APP_PY) -m pytest -q tests/unit
 	$(APP_PY) -m pytest -q tests/directory tests/actions tests/gateways
 	$(RASA_PY) -m pytest -q -p no:cacheprovider tests/nlu
@@ -116,14 +118,20 @@ test-stories: $(MODEL)
 	$(RASA_TRAIN) test core --model $(MODEL) --stories tests/stories \
 		--fail-on-prediction-errors --out reports/stories
 
-# Held-out evaluation; fails under the regression guard (macro-F1 0.85, emergency recall 0.95).
+# Every evaluation set scored on its own, each figure against its guard in nlu/guards.yml
+# (set under the worst of three seeds: `make compare`); the test sets make the headline.
+EVAL_SETS := tests/nlu_test tests/nlu_dev
 eval: $(MODEL)
-	$(DETERMINISTIC) $(RASA_PY) -m nlu.evaluate --model $(MODEL) --test-data tests/nlu_heldout --out reports \
-		--min-macro-f1 0.85 --min-emergency-recall 0.95
+	$(DETERMINISTIC) $(RASA_PY) -m nlu.evaluate --model $(MODEL) --test-data $(EVAL_SETS) \
+		--out reports --guards nlu/guards.yml
 
-# Pipeline comparison on the same train/held-out split (slow: trains every config).
+# No evaluation message in, or near, the training data or another set (nlu/leakage.py).
+check-leakage: $(RASA_STAMP)
+	$(RASA_PY) -m nlu.leakage --training nlu/data/nlu --sets $(EVAL_SETS)
+
+# Pipeline comparison, three seeds each, chosen on the development set (slow: 3 trainings a config).
 compare: $(RASA_STAMP)
-	$(DETERMINISTIC) $(RASA_PY) -m nlu.compare --configs nlu/configs --test-data tests/nlu_heldout --out reports
+	$(DETERMINISTIC) $(RASA_PY) -m nlu.compare --configs nlu/configs --test-data $(EVAL_SETS) --out reports
 
 lint: setup
 	$(APP_VENV)/bin/ruff format --check .

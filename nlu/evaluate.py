@@ -1,8 +1,13 @@
-"""Evaluate a trained model on the held-out set and write the figures under reports/.
+"""Score a trained model on the evaluation sets, each on its own, and guard each figure.
 
 Runs in the Rasa environment: `make eval` (or `python -m nlu.evaluate --model ...`).
-The held-out files are Rasa NLU YAML named by language (`es.yml`, `en.yml`, and sets such as
-`es_crisis.yml` whose name starts with the language); they are never part of the training data. Exit status 1 when a `--min-*` guard is not met.
+The sets are Rasa NLU YAML files whose name starts with their language (`es_crisis.yml`),
+in two folders: `tests/nlu_test/`, written by people who never saw the training data and only
+ever scored, and `tests/nlu_dev/`, the development set that pipelines and fixes are tuned on
+(so its figures are validation figures). Neither is ever trained on, and `nlu.leakage` fails
+`make test` when one of their messages is in, or near, the training data. The headline pools
+the test sets; every set is also scored alone, and `--guards` (nlu/guards.yml) holds a floor
+(or, for false alarms, a ceiling) for each figure of each set. Exit status 1 when one is not met.
 """
 
 from __future__ import annotations
@@ -78,11 +83,29 @@ class Report:
     emergency_guard_catches: int = 0
     emergency_guard_false_alarms: int = 0
     per_set: dict[str, dict[str, float]] = field(default_factory=dict)
+    false_alarm_rate: float = float("nan")
+    test_sets: list[str] = field(default_factory=list)
 
 
-def load_examples(test_dir: Path, training_dir: Path | None = None) -> list[Example]:
-    """The held-out messages; those also written, word for word, in the training data
-    (mostly small talk: "hola", "ok") are marked so figures can be given without them."""
+#: Figures guarded per set; false alarms have a ceiling, the others a floor.
+GUARDED = (
+    "intent_macro_f1",
+    "emergency_recall",
+    "false_alarm_rate",
+    "language_accuracy",
+    "place_accuracy",
+)
+CEILINGS = frozenset({"false_alarm_rate"})
+
+
+def set_name(path: Path) -> str:
+    """`test/es_crisis` for tests/nlu_test/es_crisis.yml: the folder says which kind of set."""
+    return f"{path.parent.name.removeprefix('nlu_')}/{path.stem}"
+
+
+def load_examples(test_dirs: list[Path], training_dir: Path | None = None) -> list[Example]:
+    """The evaluation messages; any also written, word for word, in the training data is marked
+    (`nlu.leakage` keeps there from being any, and the report says if one slipped in)."""
     from rasa.shared.nlu.training_data.loading import load_data
 
     from nlu.components.text import folded_key
@@ -91,7 +114,8 @@ def load_examples(test_dir: Path, training_dir: Path | None = None) -> list[Exam
     if training_dir is not None:
         seen = {folded_key(m.get("text")) for m in load_data(str(training_dir)).intent_examples}
     examples: list[Example] = []
-    for path in sorted(test_dir.glob("*.yml")):
+    paths = [p for d in test_dirs for p in (sorted(d.glob("*.yml")) if d.is_dir() else [d])]
+    for path in paths:
         language = path.stem.split("_")[0]
         data = load_data(str(path))
         for message in data.intent_examples:
@@ -104,7 +128,7 @@ def load_examples(test_dir: Path, training_dir: Path | None = None) -> list[Exam
                     message.get("intent"),
                     places,
                     folded_key(text) in seen,
-                    path.stem,
+                    set_name(path),
                 )
             )
     return examples
@@ -149,7 +173,47 @@ def _recall(gold: list[str], pred: list[str], label: str) -> float:
     return sum(p == label for p in relevant) / len(relevant) if relevant else float("nan")
 
 
+def set_figures(examples: list[Example], preds: list[Prediction]) -> dict[str, float]:
+    """The guarded figures of one set. Language is judged with no context (an ambiguous
+    message counts as Spanish, the fallback), the strictest reading; place accuracy is over
+    the messages that name a place, and a place found where none was written is an error too."""
+    gold = [e.intent for e in examples]
+    pred = [p.intent for p in preds]
+    classifier = [p.classifier_intent or p.intent for p in preds]
+    not_emergency = [p for g, p in zip(gold, pred) if g != EMERGENCY]
+    placed = [(e, p) for e, p in zip(examples, preds) if e.places or p.places]
+    return {
+        "examples": len(examples),
+        "intent_macro_f1": round(_macro_f1(gold, pred)[0], 4),
+        "emergency_recall": round(_recall(gold, pred, EMERGENCY), 4),
+        "emergency_recall_classifier_only": round(_recall(gold, classifier, EMERGENCY), 4),
+        "false_alarm_rate": round(
+            sum(p == EMERGENCY for p in not_emergency) / len(not_emergency), 4
+        )
+        if not_emergency
+        else float("nan"),
+        "language_accuracy": round(
+            sum(p.language == e.language for e, p in zip(examples, preds)) / len(examples), 4
+        ),
+        "place_accuracy": round(sum(e.places == p.places for e, p in placed) / len(placed), 4)
+        if placed
+        else float("nan"),
+    }
+
+
 def score(model: str, examples: list[Example], preds: list[Prediction]) -> Report:
+    """The headline pools the test sets (all sets when there are none); `per_set` has each."""
+    per_set = {
+        name: set_figures(
+            [e for e in examples if e.test_set == name],
+            [p for e, p in zip(examples, preds) if e.test_set == name],
+        )
+        for name in sorted({e.test_set for e in examples})
+    }
+    test_sets = [name for name in per_set if name.startswith("test/")]
+    if test_sets:
+        pairs = [(e, p) for e, p in zip(examples, preds) if e.test_set in test_sets]
+        examples, preds = [e for e, _ in pairs], [p for _, p in pairs]
     gold = [e.intent for e in examples]
     pred = [p.intent for p in preds]
     macro, per_intent = _macro_f1(gold, pred)
@@ -176,18 +240,7 @@ def score(model: str, examples: list[Example], preds: list[Prediction]) -> Repor
     overridden = [
         (g, p) for g, p in zip(gold, preds) if p.classifier_intent not in (None, EMERGENCY)
     ]
-    per_set: dict[str, dict[str, float]] = {}
-    for name in sorted({e.test_set for e in examples}):
-        idx = [i for i, e in enumerate(examples) if e.test_set == name]
-        set_gold, set_pred = [gold[i] for i in idx], [pred[i] for i in idx]
-        per_set[name] = {
-            "examples": len(idx),
-            "intent_macro_f1": round(_macro_f1(set_gold, set_pred)[0], 4),
-            "emergency_recall": round(_recall(set_gold, set_pred, EMERGENCY), 4),
-            "emergency_recall_classifier_only": round(
-                _recall(set_gold, [classifier[i] for i in idx], EMERGENCY), 4
-            ),
-        }
+    not_emergency = [p for g, p in zip(gold, pred) if g != EMERGENCY]
     return Report(
         model=model,
         examples=len(examples),
@@ -224,6 +277,10 @@ def score(model: str, examples: list[Example], preds: list[Prediction]) -> Repor
         emergency_guard_catches=sum(g == EMERGENCY for g, _ in overridden),
         emergency_guard_false_alarms=sum(g != EMERGENCY for g, _ in overridden),
         per_set=per_set,
+        false_alarm_rate=round(
+            sum(p == EMERGENCY for p in not_emergency) / max(1, len(not_emergency)), 4
+        ),
+        test_sets=test_sets,
     )
 
 
@@ -248,8 +305,8 @@ def confusion_picture(examples: list[Example], preds: list[Prediction], path: Pa
                 color = "white" if matrix[i, j] > matrix.max() / 2 else "black"
                 ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=7, color=color)
     ax.set_xlabel("predicted")
-    ax.set_ylabel("expected (held-out label)")
-    ax.set_title("Intent confusion matrix, held-out set (es + en)")
+    ax.set_ylabel("expected (label in the set)")
+    ax.set_title("Intent confusion matrix, test sets (es + en)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -257,25 +314,25 @@ def confusion_picture(examples: list[Example], preds: list[Prediction], path: Pa
 
 def errors_markdown(examples: list[Example], preds: list[Prediction]) -> str:
     lines = [
-        "# Held-out errors",
+        "# Evaluation errors, every set",
         "",
-        "| lang | text | expected | predicted | places expected | places found |",
+        "| set | text | expected | predicted | places expected | places found |",
         "|---|---|---|---|---|---|",
     ]
     for e, p in zip(examples, preds):
         if e.intent != p.intent or e.places != p.places:
             text = e.text.replace("|", "\\|")
             lines.append(
-                f"| {e.language} | {text} | {e.intent} | {p.intent} ({p.confidence:.2f}) | "
+                f"| {e.test_set} | {text} | {e.intent} | {p.intent} ({p.confidence:.2f}) | "
                 f"{', '.join(e.places)} | {', '.join(p.places)} |"
             )
     return "\n".join(lines) + "\n"
 
 
 def summary_markdown(r: Report) -> str:
-    return f"""# NLU evaluation on the held-out set
+    return f"""# NLU evaluation
 
-Model `{r.model}`; {r.examples} held-out messages ({", ".join(f"{k}: {v}" for k, v in sorted(r.per_language_examples.items()))}).
+Model `{r.model}`. The headline pools the test sets ({", ".join(f"`{s}`" for s in r.test_sets)}): {r.examples} messages ({", ".join(f"{k}: {v}" for k, v in sorted(r.per_language_examples.items()))}), written by people who had not seen the training data, never trained or tuned on. `dev/` sets are the development set the pipeline was tuned on: validation figures.
 
 | measure | value |
 |---|---|
@@ -289,6 +346,7 @@ Model `{r.model}`; {r.examples} held-out messages ({", ".join(f"{k}: {v}" for k,
 | emergency recall of the intent classifier alone (without the danger-phrase net) | {r.emergency_recall_classifier_only:.4f} |
 | emergencies the danger-phrase net caught / non-emergencies it turned into emergency | {r.emergency_guard_catches} / {r.emergency_guard_false_alarms} |
 | emergency precision | {r.emergency_precision:.4f} |
+| false alarm rate (non-emergencies taken for emergencies) | {r.false_alarm_rate:.4f} |
 | nlu_fallback rate | {r.fallback_rate:.4f} |
 | corregimiento value accuracy | **{r.corregimiento_value_accuracy:.4f}** on {r.corregimiento_messages} messages naming a place |
 | messages with a place found where none was written | {r.corregimiento_false_positive_messages} |
@@ -298,11 +356,11 @@ Model `{r.model}`; {r.examples} held-out messages ({", ".join(f"{k}: {v}" for k,
 | language accuracy with no context (ambiguous = "es") | {r.language_accuracy_stateless:.4f} |
 | parse time p50 / p95 (in process) | {r.parse_ms_p50} ms / {r.parse_ms_p95} ms |
 
-By test set:
+Each set on its own (the figures `nlu/guards.yml` guards; language with no context):
 
-| set | messages | macro-F1 | emergency recall | classifier alone |
-|---|---|---|---|---|
-{chr(10).join(f"| `{k}` | {v['examples']} | {v['intent_macro_f1']:.4f} | {v['emergency_recall']:.4f} | {v['emergency_recall_classifier_only']:.4f} |" for k, v in r.per_set.items())}
+| set | messages | macro-F1 | emergency recall | classifier alone | false alarms | language | places |
+|---|---|---|---|---|---|---|---|
+{chr(10).join(f"| `{k}` | {v['examples']} | {v['intent_macro_f1']:.4f} | {v['emergency_recall']:.4f} | {v['emergency_recall_classifier_only']:.4f} | {v['false_alarm_rate']:.4f} | {v['language_accuracy']:.4f} | {v['place_accuracy']:.4f} |" for k, v in r.per_set.items())}
 
 Per-intent F1: {", ".join(f"{k} {v:.2f}" for k, v in r.per_intent_f1.items())}.
 
@@ -311,23 +369,48 @@ Confusion matrix: `confusion_matrix.png`; every error: `nlu_errors.md`.
 
 
 def evaluate(
-    model: Path, test_dir: Path, training_dir: Path | None = Path("nlu/data/nlu")
+    model: Path, test_dirs: list[Path], training_dir: Path | None = Path("nlu/data/nlu")
 ) -> tuple[Report, list[Example], list[Prediction]]:
     from rasa.utils.log_utils import configure_structlog
 
     configure_structlog(logging.WARNING)  # Rasa's debug lines would print every message text
-    examples = load_examples(test_dir, training_dir)
+    examples = load_examples(test_dirs, training_dir)
     preds = asyncio.run(predict(model, examples))
     return score(str(model), examples, preds), examples, preds
+
+
+def check_guards(report: Report, guards: dict[str, dict[str, float]]) -> list[str]:
+    """Each guarded figure of each set against its floor (or ceiling); a set or a figure the
+    guards name but the report lacks fails too, so a renamed set cannot slip past."""
+    failures = []
+    for name, floors in guards.items():
+        figures = report.per_set.get(name)
+        if figures is None:
+            failures.append(f"{name}: no such set was scored")
+            continue
+        for figure, bound in floors.items():
+            value = figures.get(figure)
+            if value is None or value != value:  # missing or NaN
+                failures.append(f"{name}: {figure} was not measured")
+            elif figure in CEILINGS and value > bound:
+                failures.append(f"{name}: {figure} {value} > {bound}")
+            elif figure not in CEILINGS and value < bound:
+                failures.append(f"{name}: {figure} {value} < {bound}")
+    return failures
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", type=Path, required=True)
-    parser.add_argument("--test-data", type=Path, default=Path("tests/nlu_heldout"))
+    parser.add_argument(
+        "--test-data",
+        type=Path,
+        nargs="+",
+        default=[Path("tests/nlu_test"), Path("tests/nlu_dev")],
+        help="folders (or files) of sets; `nlu_test` folders make the headline",
+    )
     parser.add_argument("--out", type=Path, default=Path("reports"))
-    parser.add_argument("--min-macro-f1", type=float, default=None)
-    parser.add_argument("--min-emergency-recall", type=float, default=None)
+    parser.add_argument("--guards", type=Path, default=None, help="nlu/guards.yml")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
@@ -336,19 +419,23 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "nlu_eval.json").write_text(json.dumps(asdict(report), indent=2) + "\n")
     (args.out / "nlu_eval.md").write_text(summary_markdown(report))
     (args.out / "nlu_errors.md").write_text(errors_markdown(examples, preds))
-    confusion_picture(examples, preds, args.out / "confusion_matrix.png")
+    tested = [(e, p) for e, p in zip(examples, preds) if e.test_set in report.test_sets]
+    confusion_picture(
+        [e for e, _ in tested], [p for _, p in tested], args.out / "confusion_matrix.png"
+    )
     print(summary_markdown(report))
 
     failures = []
-    if args.min_macro_f1 is not None and report.intent_macro_f1 < args.min_macro_f1:
-        failures.append(f"intent macro-F1 {report.intent_macro_f1} < {args.min_macro_f1}")
-    if (
-        args.min_emergency_recall is not None
-        and report.emergency_recall < args.min_emergency_recall
-    ):
-        failures.append(f"emergency recall {report.emergency_recall} < {args.min_emergency_recall}")
+    if args.guards is not None:
+        import yaml
+
+        failures = check_guards(report, yaml.safe_load(args.guards.read_text())["sets"])
+    if report.seen_in_training:
+        failures.append(f"{report.seen_in_training} test messages are in the training data")
     for failure in failures:
         print(f"FAILED: {failure}", file=sys.stderr)
+    if args.guards is not None and not failures:
+        print(f"every guard in {args.guards} is met")
     return 1 if failures else 0
 
 
