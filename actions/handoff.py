@@ -125,6 +125,10 @@ class ActionEmergencyFollowup(Action):
         fitting = f"utter_emergency_{guard.get('category')}"
         if fitting in (domain.get("responses") or {}):
             dispatcher.utter_message(response=fitting)
+        # an emergency interrupts any question pending: a later "sí" must not answer it
+        events: Events = (
+            [SlotSet("delete_asked", False)] if tracker.get_slot("delete_asked") else []
+        )
         try:
             _open_handoff(
                 tracker,
@@ -134,9 +138,9 @@ class ActionEmergencyFollowup(Action):
             )
         except Exception:
             logger.exception("urgent handoff could not be recorded")
-            return []
+            return events
         dispatcher.utter_message(response="utter_emergency_handoff")
-        return []
+        return events
 
 
 class ActionNotUnderstood(Action):

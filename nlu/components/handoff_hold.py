@@ -4,8 +4,8 @@ When the `handoff_open` slot is set (by action_open_handoff), every message the 
 is answered by `action_handoff_hold` (a short note that the message waits for the caseworker,
 or, once the case is closed, the bot taking over again) instead of by the usual rules. A few
 intents pass through: an emergency still gets the numbers at once, and the person can still ask
-what is kept, erase their data or switch language. Its priority is above RulePolicy's, so it
-wins a tie at full confidence; it says nothing in every other state.
+what is kept, erase their data (and confirm it) or switch language. Its priority is above
+RulePolicy's, so it wins a tie at full confidence; it says nothing in every other state.
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ class HandoffHoldPolicy(Policy):
             "priority": 7,  # RulePolicy is 6
             "slot": "handoff_open",
             "pass_through": ["emergency", "delete_my_data", "ask_privacy", "change_language"],
+            # the answer to a question the bot itself just asked passes too: the "sí" that
+            # confirms an erasure must reach the erasure rule, not the caseworker's queue
+            "pass_through_while": {"delete_asked": ["affirm", "deny"]},
         }
 
     def __init__(
@@ -61,6 +64,14 @@ class HandoffHoldPolicy(Policy):
             pass
         return self._resource
 
+    def _passes(self, tracker: DialogueStateTracker, intent: str | None) -> bool:
+        if intent in self.config["pass_through"]:
+            return True
+        return any(
+            tracker.get_slot(slot) is True and intent in intents
+            for slot, intents in self.config["pass_through_while"].items()
+        )
+
     def predict_action_probabilities(
         self,
         tracker: DialogueStateTracker,
@@ -77,7 +88,7 @@ class HandoffHoldPolicy(Policy):
             tracker.latest_action_name == ACTION_LISTEN_NAME
             and tracker.get_slot(self.config["slot"]) is True
             and tracker.latest_message is not None
-            and tracker.latest_message.intent.get("name") not in self.config["pass_through"]
+            and not self._passes(tracker, tracker.latest_message.intent.get("name"))
         ):
             probabilities[domain.index_for_action(HOLD_ACTION)] = 1.0
         return self._prediction(probabilities)

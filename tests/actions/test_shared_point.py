@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -189,8 +190,12 @@ async def test_the_gateway_down_or_unconfigured_asks_for_the_corregimiento(
     located: Engine, gateway: type[_FakeGateway], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gateway.points["tok-near-the-hospital-2"] = NEAR_HOSPITAL
-    monkeypatch.setenv("GATEWAY_URL", "http://127.0.0.1:9")  # nothing listens there
-    down, _ = await run(shared("tok-near-the-hospital-2"))
+    # a port held bound but never listening: refused for sure, and no other process can take it
+    # meanwhile (a fixed port such as 9 is only "probably" free)
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("GATEWAY_URL", f"http://127.0.0.1:{closed.getsockname()[1]}")
+        down, _ = await run(shared("tok-near-the-hospital-2"))
     monkeypatch.delenv("GATEWAY_INTERNAL_TOKEN")
     unconfigured, _ = await run(shared("tok-near-the-hospital-2"))
     ask = replies.ask_place("es").text

@@ -1,4 +1,12 @@
-"""The whole stack as `make run` starts it (honcho + Procfile), on spare ports."""
+"""The whole stack as `make run` starts it (honcho + Procfile), on spare ports.
+
+All three processes of the Procfile run: Rasa, the action server and the gateway (`python -m
+bot`, Telegram in webhook mode and WhatsApp), with one set of keys: the gateway and the action
+server share HASH_KEY (conversation keys), DATABASE_URL (the handoff table), ROUTE_KEY is the
+gateway's own (reply routes) and GATEWAY_INTERNAL_TOKEN guards the gateway's internal endpoints.
+Telegram and Meta are local servers in this test process (tests/gateways/fakes.py), started
+before the stack so the gateway can reach them when it starts.
+"""
 
 from __future__ import annotations
 
@@ -14,24 +22,52 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from cryptography.fernet import Fernet
+
+from referral_directory.redact import conversation_key
+from tests.gateways.fakes import FakeGraph, FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "current.tar.gz"
 RASA_PORT, ACTION_PORT, GATEWAY_PORT = 15005, 15055, 18081
 TOKEN = "e2e-" + uuid.uuid4().hex
-#: the action server takes shared points from the gateway the gateway tests start on this port
+#: between the action server and the stack's gateway (shared points, caseworker replies)
 GATEWAY_INTERNAL_TOKEN = "e2e-internal-" + uuid.uuid4().hex
 #: the stack's own directory database: under var/, where the privacy test looks for leaks
 E2E_DIRECTORY = ROOT / "var" / "e2e" / "directory.sqlite"
 STACK_LOG = ROOT / "var" / "e2e-stack.log"
+#: the stack's secret for conversation keys (action server and gateway): tests compute keys with it
+HASH_KEY = "e2e-" + uuid.uuid4().hex + uuid.uuid4().hex
+#: the gateway's Fernet key for reply routes (without it the gateway would make var/route_key)
+ROUTE_KEY = Fernet.generate_key().decode()
+#: the gateway's channels, pointed at the fake Bot API and Cloud API servers
+TELEGRAM_TOKEN = "4242:E2E-" + uuid.uuid4().hex
+TELEGRAM_SECRET = "e2e-secret-" + uuid.uuid4().hex
+TELEGRAM_WEBHOOK_URL = "https://bot.example.org/telegram/webhook"
+PHONE_ID, GRAPH_TOKEN = "100200300", "EAAG-e2e-" + uuid.uuid4().hex
+APP_SECRET = "e2e-app-secret-" + uuid.uuid4().hex
+VERIFY_TOKEN = "e2e-verify-" + uuid.uuid4().hex
+
+
+def person_key(sender: str) -> str:
+    """The key the action server stores for the Rasa sender (actions/context.py: person_key)."""
+    return conversation_key("rasa", sender, HASH_KEY.encode())
+
+
+def channel_sender(channel: str, user_id: str | int) -> str:
+    """The Rasa sender the gateway makes of a channel id (bot/identity.py: person)."""
+    return conversation_key(channel, str(user_id), HASH_KEY.encode())
 
 
 class Stack:
-    def __init__(self) -> None:
+    def __init__(self, telegram: FakeTelegram, graph: FakeGraph) -> None:
         self.rasa = f"http://127.0.0.1:{RASA_PORT}"
         self.actions = f"http://127.0.0.1:{ACTION_PORT}"
+        self.gateway = f"http://127.0.0.1:{GATEWAY_PORT}"
         self.token = TOKEN
         self.client = httpx.Client(timeout=60)
+        #: the Bot API and Cloud API servers the stack's gateway talks to
+        self.telegram, self.graph = telegram, graph
 
     def say(self, sender: str, text: str) -> list[dict[str, Any]]:
         response = self.client.post(
@@ -49,7 +85,28 @@ class Stack:
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
+def fake_telegram() -> Iterator[FakeTelegram]:
+    server = FakeTelegram(TELEGRAM_TOKEN).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_graph() -> Iterator[FakeGraph]:
+    server = FakeGraph(PHONE_ID, GRAPH_TOKEN).start()
+    yield server
+    server.stop()
+
+
+def _ready(client: httpx.Client, url: str, **params: str) -> bool:
+    try:
+        return client.get(url, params=params).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def stack(fake_telegram: FakeTelegram, fake_graph: FakeGraph) -> Iterator[Stack]:
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` first (make test does)")
     env = {
@@ -59,10 +116,23 @@ def stack() -> Iterator[Stack]:
         "ACTION_SERVER_URL": f"http://127.0.0.1:{ACTION_PORT}/webhook",
         "RASA_TOKEN": TOKEN,
         "DATABASE_URL": f"sqlite:///{E2E_DIRECTORY}",
-        "HASH_KEY": "e2e-" + uuid.uuid4().hex + uuid.uuid4().hex,
+        "HASH_KEY": HASH_KEY,
+        "GATEWAY_PORT": str(GATEWAY_PORT),
         "GATEWAY_URL": f"http://127.0.0.1:{GATEWAY_PORT}",
         "GATEWAY_INTERNAL_TOKEN": GATEWAY_INTERNAL_TOKEN,
+        "ROUTE_KEY": ROUTE_KEY,
+        "TELEGRAM_TOKEN": TELEGRAM_TOKEN,
+        "TELEGRAM_BASE_URL": fake_telegram.base_url,
+        "TELEGRAM_WEBHOOK_URL": TELEGRAM_WEBHOOK_URL,
+        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+        "WHATSAPP_TOKEN": GRAPH_TOKEN,
+        "WHATSAPP_PHONE_NUMBER_ID": PHONE_ID,
+        "WHATSAPP_APP_SECRET": APP_SECRET,
+        "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
+        "WHATSAPP_GRAPH_URL": fake_graph.graph_url,
     }
+    for name in ("RASA_URL", "WHATSAPP_FOLLOWUP_TEMPLATE", "GATEWAY_HOST"):
+        env.pop(name, None)  # a developer's own settings must not leak into the stack
     E2E_DIRECTORY.parent.mkdir(parents=True, exist_ok=True)
     E2E_DIRECTORY.unlink(missing_ok=True)
     subprocess.run(
@@ -71,23 +141,21 @@ def stack() -> Iterator[Stack]:
     )  # fmt: skip
     log = open(STACK_LOG, "w")  # noqa: SIM115 - lives as long as the stack
     process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "honcho"), "start", "-f", "Procfile", "rasa", "actions"],
+        [str(ROOT / ".venv" / "bin" / "honcho"), "start", "-f", "Procfile",
+         "rasa", "actions", "gateway"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
-    stack = Stack()
+    stack = Stack(fake_telegram, fake_graph)
     try:
         deadline = time.monotonic() + 240
         while True:
             if process.poll() is not None:
                 pytest.fail("the stack exited while starting (see var/e2e-stack.log)")
-            try:
-                ready = (
-                    stack.client.get(f"{stack.rasa}/status", params={"token": TOKEN}).status_code
-                    == 200
-                )
-                ready = ready and stack.client.get(f"{stack.actions}/health").status_code == 200
-            except httpx.TransportError:
-                ready = False
+            ready = (
+                _ready(stack.client, f"{stack.rasa}/status", token=TOKEN)
+                and _ready(stack.client, f"{stack.actions}/health")
+                and _ready(stack.client, f"{stack.gateway}/health")
+            )
             if ready:
                 break
             if time.monotonic() > deadline:

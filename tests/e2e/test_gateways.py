@@ -1,15 +1,18 @@
 """The Telegram and WhatsApp gateways with the real stack behind them (Rasa + action server).
 
-The gateway runs in the test's event loop, pointed at the stack's Rasa; Telegram and Meta are
-local servers that speak the Bot API and the Cloud API (tests/gateways/fakes.py). Telegram
-runs in webhook mode here (Telegram's posts carry the secret header); polling is covered in
-tests/gateways. One Spanish conversation per channel to a list of services with buttons, an
-emergency, a shared location, a voice note and a forged webhook.
+The gateway is the stack's own process, `python -m bot` started by honcho from the Procfile
+(`gateway: scripts/run-gateway`) with the stack's keys (tests/e2e/conftest.py): the same
+HASH_KEY and DATABASE_URL as the action server, its own ROUTE_KEY, GATEWAY_INTERNAL_TOKEN.
+Telegram and Meta are local servers that speak the Bot API and the Cloud API
+(tests/gateways/fakes.py), one of each for the session. Telegram runs in webhook mode here
+(Telegram's posts carry the secret header); polling is covered in tests/gateways. One Spanish
+conversation per channel to a list of services with buttons, an emergency, a shared location, a
+voice note and a forged webhook; and a caseworker's reply to a consented handoff, back through
+the gateway to the person's Telegram chat.
 
 A shared location reaches Rasa as a token only: the stack's action server takes the point from
 this gateway (GATEWAY_URL, GATEWAY_INTERNAL_TOKEN) and answers with the services near it, and
-Rasa's tracker must hold no coordinate. The stack fixture (tests/e2e/conftest.py) gives the
-action server both, for the port and token used here.
+Rasa's tracker must hold no coordinate.
 """
 
 from __future__ import annotations
@@ -19,28 +22,31 @@ import json
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
-from cryptography.fernet import Fernet
+from sqlalchemy import select
 
-from bot.server import Gateway
-from bot.settings import Settings, TelegramSettings, WhatsAppSettings
-from referral_directory import api, db
+from referral_directory import api, casework, db
 from referral_directory.records import stable_id
-from referral_directory.redact import conversation_key
-from tests.e2e.conftest import E2E_DIRECTORY, GATEWAY_INTERNAL_TOKEN, GATEWAY_PORT, Stack
+from tests.e2e.conftest import (
+    APP_SECRET,
+    E2E_DIRECTORY,
+    GATEWAY_INTERNAL_TOKEN,
+    PHONE_ID,
+    TELEGRAM_SECRET,
+    Stack,
+    channel_sender,
+    person_key,
+)
 from tests.gateways.fakes import FakeGraph, FakeTelegram, WhatsAppUser
 
 pytestmark = pytest.mark.asyncio
 
-HASH_KEY = ("e2e-gateway-" + uuid.uuid4().hex).encode()
-TOKEN = "4242:E2E-" + uuid.uuid4().hex
-SECRET = "e2e-secret-" + uuid.uuid4().hex
-PHONE_ID, GRAPH_TOKEN, APP_SECRET = "100200300", "EAAG-e2e", "e2e-app-secret-" + uuid.uuid4().hex
+SECRET = TELEGRAM_SECRET
 
 Json = dict[str, Any]
 
@@ -59,48 +65,23 @@ RASA_METADATA = frozenset({"model_id", "assistant_id"})
 
 
 @pytest.fixture
-def telegram() -> Iterator[FakeTelegram]:
-    server = FakeTelegram(TOKEN).start()
-    yield server
-    server.stop()
+def telegram(stack: Stack) -> FakeTelegram:
+    """The Bot API server the stack's gateway talks to (one for the session)."""
+    return stack.telegram
 
 
 @pytest.fixture
-def graph() -> Iterator[FakeGraph]:
-    server = FakeGraph(PHONE_ID, GRAPH_TOKEN).start()
-    yield server
-    server.stop()
+def graph(stack: Stack) -> FakeGraph:
+    """The Cloud API server the stack's gateway talks to (one for the session)."""
+    return stack.graph
 
 
 @asynccontextmanager
 async def gateway(
     stack: Stack, telegram: FakeTelegram, graph: FakeGraph
 ) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(
-        hash_key=HASH_KEY,
-        route_keys=(Fernet.generate_key().decode(),),
-        rasa_url=stack.rasa,
-        database_url=f"sqlite:///{E2E_DIRECTORY}",
-        telegram=TelegramSettings(
-            token=TOKEN,
-            base_url=telegram.base_url,
-            webhook_url="https://bot.example.org/telegram/webhook",
-            webhook_secret=SECRET,
-        ),
-        whatsapp=WhatsAppSettings(
-            token=GRAPH_TOKEN,
-            phone_number_id=PHONE_ID,
-            app_secret=APP_SECRET,
-            verify_token="e2e-verify",
-            graph_url=graph.graph_url,
-        ),
-        internal_token=INTERNAL_TOKEN,
-    )
-    gw = Gateway(settings, engine=db.engine(settings.database_url))
-    async with (
-        gw.serving(port=GATEWAY_PORT) as url,
-        httpx.AsyncClient(base_url=url, timeout=30) as client,
-    ):
+    """A client for the stack's gateway (the process honcho started)."""
+    async with httpx.AsyncClient(base_url=stack.gateway, timeout=30) as client:
         yield client
 
 
@@ -182,7 +163,7 @@ class TelegramChat:
 
     @property
     def sender(self) -> str:
-        return conversation_key("telegram", str(self.user_id), HASH_KEY)
+        return channel_sender("telegram", self.user_id)
 
 
 def buttons(message: Json) -> dict[str, str]:
@@ -269,6 +250,66 @@ async def test_telegram_emergency_location_voice_and_forged_webhook(
     assert telegram.sent(forged.user_id) == [] and user_events(stack, forged.sender) == []
 
 
+def handoffs_of(key: str) -> list[casework.Handoff]:
+    """The handoff rows stored under a person key in the stack's database."""
+    with db.session(db.engine(f"sqlite:///{E2E_DIRECTORY}")) as s:
+        rows = s.scalars(select(casework.Handoff).where(casework.Handoff.conversation_key == key))
+        return list(rows)
+
+
+async def route_kept(key: str) -> casework.Handoff:
+    """The person's open handoff once the gateway has sealed the reply route into it."""
+    deadline = time.monotonic() + 10
+    while True:
+        rows = [h for h in handoffs_of(key) if h.status != "closed"]
+        if rows and rows[0].reply_route.startswith("fernet:"):
+            return rows[0]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no open handoff with a sealed route under the key: {rows}")
+        await asyncio.sleep(0.1)
+
+
+async def test_a_caseworker_reply_reaches_the_person_through_the_stacks_gateway(
+    stack: Stack, telegram: FakeTelegram, graph: FakeGraph
+) -> None:
+    async with gateway(stack, telegram, graph) as client:
+        chat = TelegramChat(client, telegram, 700000006)
+        asked = await chat.says(
+            telegram.text(chat.user_id, "quiero hablar con una persona"),
+            lambda ms: any("Sí" in buttons(m) for m in ms),
+        )
+        consent = next(m for m in asked if "Sí" in buttons(m))
+        assert "¿Estás de acuerdo?" in consent["text"]
+        await chat.says(
+            telegram.press(chat.user_id, buttons(consent)["Sí"]),
+            lambda ms: any("tu caso está en la lista" in m["text"] for m in ms),
+        )
+        # the action server stored the handoff under the key the gateway computes with the
+        # same HASH_KEY, so the gateway found it and sealed the chat into it
+        handoff = await route_kept(person_key(chat.sender))
+        assert handoff.consented and not handoff.urgent and handoff.channel == "telegram"
+        assert str(chat.user_id) not in handoff.reply_route
+
+        reply = f"Hola, soy Marta, de la OIM. Te escribo por tu caso {uuid.uuid4().hex[:6]}."
+        body = {"conversation_key": handoff.conversation_key, "text": reply}
+        refused = await client.post("/internal/handoff-reply", json=body)
+        assert refused.status_code == 403
+        before = len(telegram.sent(chat.user_id))
+        response = await client.post(
+            "/internal/handoff-reply",
+            json=body,
+            headers={"Authorization": f"Bearer {INTERNAL_TOKEN}"},
+        )
+        assert response.status_code == 200, response.text
+        assert response.json() == {"channel": "telegram", "sent": "text", "held": False}
+        delivered = await until(
+            lambda: telegram.sent(chat.user_id)[before:],
+            lambda ms: any(m["text"] == reply for m in ms),
+        )
+    assert [m["text"] for m in delivered] == [reply]
+    assert all(m["text"] != reply for m in telegram.sent(chat.user_id)[:before])
+
+
 # --- WhatsApp -------------------------------------------------------------------------------------
 
 
@@ -290,7 +331,7 @@ class WhatsAppChat:
 
     @property
     def sender(self) -> str:
-        return conversation_key("whatsapp", self.person.wa_id, HASH_KEY)
+        return channel_sender("whatsapp", self.person.wa_id)
 
 
 def options(message: Json) -> dict[str, str]:

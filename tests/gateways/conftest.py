@@ -66,10 +66,14 @@ def rasa_script(message: str) -> list[Json] | int:
     return [{"text": "Entendido."}, {"text": "¿Algo más?"}]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+@pytest.fixture
+def dead_url() -> Iterator[str]:
+    """The address of a server that is down: a port of 127.0.0.1 held bound for the whole test
+    but never listening, so every connection to it is refused. (A port found free and let go
+    again could be taken by another process before the test connects to it.)"""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{held.getsockname()[1]}"
 
 
 @pytest.fixture(scope="session")

@@ -6,14 +6,16 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
 from sqlalchemy import Engine
 
+from bot import ratelimit
 from bot.logs import configure
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings, SettingsError, route_keys_from_env
@@ -23,7 +25,6 @@ from tests.gateways.conftest import (
     INTERNAL_TOKEN,
     PHONE_ID,
     TELEGRAM_TOKEN,
-    free_port,
     running,
     settings_for,
 )
@@ -51,6 +52,7 @@ async def test_logs_hold_no_phone_number_id_text_or_token(
     fake_telegram: FakeTelegram,
     fake_graph: FakeGraph,
     engine: Engine,
+    dead_url: str,
 ) -> None:
     telegram_user, phone = 987654321, "50761234567"
     whatsapp = WhatsAppUser(phone, PHONE_ID, APP_SECRET)
@@ -67,7 +69,7 @@ async def test_logs_hold_no_phone_number_id_text_or_token(
         await client.post("/whatsapp/webhook", **forged)
         await wait_for(lambda: len(fake_telegram.sent(telegram_user)) == 4)
         await wait_for(lambda: len(fake_graph.sent(phone)) == 2)
-    dead = settings_for(f"http://127.0.0.1:{free_port()}", telegram=fake_telegram)
+    dead = settings_for(dead_url, telegram=fake_telegram)
     async with running(dead, engine):
         fake_telegram.push(fake_telegram.text(telegram_user, secret_words))
         await wait_for(lambda: len(fake_telegram.sent(telegram_user)) == 5)
@@ -132,17 +134,59 @@ def test_a_development_route_key_is_made_once_and_kept_private(tmp_path: Path) -
     assert path.stat().st_mode & 0o077 == 0
 
 
+class VirtualClock:
+    """Time that passes only when the code under test waits (see the rate limiter test)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        #: (task name, seconds) of every wait
+        self.waits: list[tuple[str, float]] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        task = asyncio.current_task()
+        self.waits.append((task.get_name() if task else "?", seconds))
+        self.now += seconds
+        await asyncio.sleep(0)  # let other tasks run, as a real wait would
+
+
 @pytest.mark.asyncio
-async def test_the_rate_limiter_holds_one_recipient_but_not_the_others() -> None:
+async def test_the_rate_limiter_holds_one_recipient_but_not_the_others(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The buckets run on a clock that moves only when the limiter waits, so what is asserted is
+    # who waited and for how long in the limiter's own time: a loaded machine cannot change it,
+    # as it could change wall-clock durations.
+    clock = VirtualClock()
+    monkeypatch.setattr(ratelimit, "TokenBucket", partial(ratelimit.TokenBucket, clock=clock))
+    monkeypatch.setattr(ratelimit, "asyncio", SimpleNamespace(Lock=asyncio.Lock, sleep=clock.sleep))
     limiter = RateLimiter(overall_rate=1000, overall_burst=1000, per_key_rate=20, per_key_burst=2)
-    start = time.monotonic()
-    await asyncio.gather(*(limiter.acquire("a") for _ in range(6)))  # 2 at once, then 20/s
-    held = time.monotonic() - start
-    start = time.monotonic()
-    await asyncio.gather(*(limiter.acquire(f"p{i}") for i in range(50)))
-    free = time.monotonic() - start
-    assert 0.18 <= held < 1.0
-    assert free < 0.1
+    went: dict[str, float] = {}
+
+    async def send(name: str, key: str) -> None:
+        await limiter.acquire(key)
+        went[name] = clock.now
+
+    async def all_at_once(names_and_keys: list[tuple[str, str]]) -> None:
+        tasks = [asyncio.create_task(send(n, k), name=n) for n, k in names_and_keys]
+        await asyncio.gather(*tasks)
+
+    # six messages to "a" at once: 2 go (the burst), then one every 1/20 s
+    await all_at_once([(f"a{i}", "a") for i in range(6)])
+    assert [went[f"a{i}"] for i in range(6)] == pytest.approx([0, 0, 0.05, 0.10, 0.15, 0.20])
+    assert {name for name, _ in clock.waits} == {"a2", "a3", "a4", "a5"}
+    assert sum(seconds for _, seconds in clock.waits) == pytest.approx(0.20)
+
+    # "a" has used up its bucket; fifty other recipients all go at that same moment, none waits
+    clock.waits.clear()
+    await all_at_once([(f"p{i}", f"p{i}") for i in range(50)])
+    assert clock.waits == [] and all(went[f"p{i}"] == went["a5"] for i in range(50))
+    # while "a" is still held
+    await all_at_once([("a6", "a")])
+    assert clock.waits and {name for name, _ in clock.waits} == {"a6"}
+    assert went["a6"] == pytest.approx(0.25)
 
 
 def test_python_m_bot_without_a_channel_says_so_and_exits_0(tmp_path: Path) -> None:
@@ -159,9 +203,9 @@ def test_python_m_bot_without_a_channel_says_so_and_exits_0(tmp_path: Path) -> N
     assert "no channel configured" in done.stderr
 
 
-def test_health_route_exists_without_channels(engine: Engine) -> None:
+def test_health_route_exists_without_channels(engine: Engine, dead_url: str) -> None:
     async def check() -> int:
-        settings = settings_for("http://127.0.0.1:9")
+        settings = settings_for(dead_url)
         async with running(settings, engine) as (_, client):
             response = await client.get("/health")
             missing = await client.post("/whatsapp/webhook", content=b"{}")

@@ -4,10 +4,13 @@ through ``GET /internal/point/{token}`` (bearer GATEWAY_INTERNAL_TOKEN), never s
 from __future__ import annotations
 
 import re
+import secrets
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import Engine
 
+from bot import points
 from bot.points import PointStore
 from tests.gateways.conftest import (
     APP_SECRET,
@@ -31,12 +34,28 @@ class Clock:
         return self.now
 
 
-def test_a_point_is_kept_rounded_under_a_random_token_and_taken_once() -> None:
+def test_a_point_is_kept_rounded_under_a_random_token_and_taken_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The token must carry nothing of the point. Looking for digits of the point in it would
+    # prove that only by luck (a random 22-character token holds "79" about once in 200 runs),
+    # so this is shown without chance: the token is made from nothing but its length (the only
+    # argument `secrets` is given), and no written form of the coordinate, which always has a
+    # dot, can be inside a token of the URL-safe alphabet.
+    asked: list[int | None] = []
+
+    def token_urlsafe(nbytes: int | None = None) -> str:
+        asked.append(nbytes)
+        return secrets.token_urlsafe(nbytes)
+
+    monkeypatch.setattr(points, "secrets", SimpleNamespace(token_urlsafe=token_urlsafe))
     store = PointStore()
     token = store.put(8.8777123, -79.7812456)
     other = store.put(8.8777123, -79.7812456)
+    assert asked == [16, 16]
     assert TOKEN_SHAPE.fullmatch(token) and token != other
-    assert "8.87" not in token and "79" not in token
+    for written in ("8.8777123", "-79.7812456", "8.878", "-79.781", "8.87", "79.78"):
+        assert written not in token and written not in other
     point = store.take(token)
     assert point is not None and (point.lat, point.lon) == (8.878, -79.781)
     assert store.take(token) is None

@@ -19,7 +19,6 @@ from tests.gateways.conftest import (
     TELEGRAM_TOKEN,
     WEBHOOK_SECRET,
     PointTakingRasa,
-    free_port,
     running,
     settings_for,
 )
@@ -188,11 +187,10 @@ async def test_a_long_answer_is_split_at_telegrams_limit_with_the_buttons_last(
 
 @pytest.mark.parametrize(("language", "contact"), [("es", "OIM Panamá"), ("en", "IOM Panama")])
 async def test_rasa_down_gets_a_try_again_reply_with_the_iom_contact(
-    fake_telegram: FakeTelegram, engine: Engine, language: str, contact: str
+    fake_telegram: FakeTelegram, engine: Engine, dead_url: str, language: str, contact: str
 ) -> None:
     user = 610009
-    dead_rasa = f"http://127.0.0.1:{free_port()}"
-    async with running(settings_for(dead_rasa, telegram=fake_telegram), engine):
+    async with running(settings_for(dead_url, telegram=fake_telegram), engine):
         fake_telegram.push(fake_telegram.text(user, "hola", language=language))
         [reply] = await wait_for(lambda: fake_telegram.sent(user))
         fake_telegram.push(fake_telegram.text(user, "sigues ahí?", language=language))

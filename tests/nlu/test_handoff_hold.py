@@ -23,12 +23,15 @@ def policy(storage: LocalModelStorage, context: ExecutionContext) -> HandoffHold
     return HandoffHoldPolicy.load({}, storage, resource, context)
 
 
-def predicted(policy: HandoffHoldPolicy, handoff_open: bool, intent: str) -> str | None:
+def predicted(
+    policy: HandoffHoldPolicy, handoff_open: bool, intent: str, delete_asked: bool = False
+) -> str | None:
     tracker = DialogueStateTracker.from_events(
         "person",
         [
             ActionExecuted("action_listen"),
             SlotSet("handoff_open", handoff_open),
+            SlotSet("delete_asked", delete_asked),
             UserUttered("texto", {"name": intent, "confidence": 0.99}),
         ],
     )
@@ -48,6 +51,16 @@ def test_messages_wait_for_the_caseworker(policy: HandoffHoldPolicy, intent: str
 )
 def test_danger_and_rights_pass_through(policy: HandoffHoldPolicy, intent: str) -> None:
     assert predicted(policy, True, intent) is None
+
+
+@pytest.mark.parametrize("intent", ["affirm", "deny"])
+def test_the_answer_to_the_erasure_question_passes_through(
+    policy: HandoffHoldPolicy, intent: str
+) -> None:
+    """The "sí" that confirms an erasure reaches the erasure rule, not the caseworker."""
+    assert predicted(policy, True, intent, delete_asked=True) is None
+    # and without the question pending, a yes waits for the caseworker like anything else
+    assert predicted(policy, True, intent, delete_asked=False) == HOLD_ACTION
 
 
 def test_without_a_handoff_the_policy_says_nothing(policy: HandoffHoldPolicy) -> None:
