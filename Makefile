@@ -59,10 +59,10 @@ lock:
 
 ## --- data and model -------------------------------------------------------------
 generate: $(APP_STAMP)
-	$(APP_PY) -m referral_directory.nlu_export
+	$(APP_PY) -m tools.nlu_export
 
-$(LOOKUPS): referral_directory/data/places.yaml referral_directory/nlu_export.py | $(APP_STAMP)
-	$(APP_PY) -m referral_directory.nlu_export
+$(LOOKUPS): referral_directory/data/places.yaml tools/nlu_export.py | $(APP_STAMP)
+	$(APP_PY) -m tools.nlu_export
 
 # Trains only when the training data, the config, the domain or a component changed.
 $(MODEL): $(RASA_STAMP) $(TRAINING_INPUTS)
@@ -75,7 +75,7 @@ train: $(MODEL)
 ## --- referral directory -------------------------------------------------------------
 # Migrate (Alembic) and load the seed into DATABASE_URL, else var/directory.sqlite. Idempotent.
 DIRECTORY_DB := var/directory.sqlite
-DIRECTORY_INPUTS := $(wildcard referral_directory/migrations/versions/*.py) \
+DIRECTORY_INPUTS := $(wildcard store/migrations/versions/*.py) \
 	referral_directory/data/places.yaml referral_directory/data/seed/services.yaml
 
 directory-init: $(APP_STAMP)
@@ -87,7 +87,7 @@ $(DIRECTORY_DB): $(DIRECTORY_INPUTS) | $(APP_STAMP)
 
 # Search p50/p95 with 1k, 10k, 100k generated services on SQLite and PostgreSQL (slow).
 bench-directory: $(APP_STAMP)
-	$(APP_PY) -m referral_directory.bench --out reports/directory_benchmark.md
+	$(APP_PY) -m tools.bench_directory --out reports/directory_benchmark.md
 
 ## --- run ------------------------------------------------------------------------
 # The gateway (bot/) starts only when a channel is configured.
@@ -105,10 +105,10 @@ test: setup lint test-unit validate test-stories eval
 	$(APP_PY) -m pytest -q tests/e2e
 
 test-unit: setup
-	$(APP_PY) -m referral_directory.nlu_export --check
+	$(APP_PY) -m tools.nlu_export --check
 	$(MAKE) --no-print-directory check-leakage
-	$(APP_PY) -m pytest -q tests/unit
-	$(APP_PY) -m pytest -q tests/directory tests/actions tests/gateways
+	$(APP_PY) -m pytest -q tests/privacy tests/content tests/casework tests/directory tests/tools
+	$(APP_PY) -m pytest -q tests/actions tests/gateways
 	$(RASA_PY) -m pytest -q -p no:cacheprovider tests/nlu
 
 validate: $(RASA_STAMP)

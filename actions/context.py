@@ -12,9 +12,9 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from referral_directory.casework import CHANNELS
-from referral_directory.redact import conversation_key as keyed_hash
-from referral_directory.redact import hash_key_from_env
+from casework import CHANNELS
+from privacy.redact import conversation_key as keyed_hash
+from privacy.redact import hash_key_from_env
 
 #: the IOM contact every fallback reply gives (services.yaml: oim-panama)
 IOM_CONTACT = {

@@ -2,7 +2,7 @@
 
 The consent question says exactly what a caseworker would see. Only on "yes" is a handoff
 recorded, with a summary of the person's last messages scrubbed of phone numbers, e-mails and
-document numbers (`referral_directory/redact.py`) before it is stored.
+document numbers (`privacy/redact.py`) before it is stored.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+import casework
 from actions import context
-from referral_directory import casework
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """Topic -> answer -> services: the actions of an orientation conversation.
 
-Thin on purpose: the words come from the content store (`referral_directory/content.py`), the
+Thin on purpose: the words come from the content store (`content/topics.py`), the
 services from the directory (`referral_directory/offer.py`), the rendering from
-`referral_directory/replies.py`. When the store or the database fails, the person still gets a
+`actions/replies.py`. When the store or the database fails, the person still gets a
 reply that names the IOM contact, and the error goes to the log without their words.
 
 A shared map point never reaches Rasa: the gateway keeps it in memory and sends a token
@@ -23,9 +23,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import context
-from referral_directory import api, casework, replies
-from referral_directory.content import TOPICS, get_topic_content
+import casework
+from actions import context, replies
+from content.topics import TOPICS, get_topic_content
+from referral_directory import api
 from referral_directory.offer import Offer, national, offer, offer_near
 
 logger = logging.getLogger(__name__)

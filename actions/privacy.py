@@ -20,8 +20,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+import casework
 from actions import context
-from referral_directory import casework
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from referral_directory.redact import conversation_key
+from privacy.redact import conversation_key
 
 Channel = Literal["telegram", "whatsapp"]
 

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
-from referral_directory.redact import RedactingFilter
+from privacy.redact import RedactingFilter
 
 #: loggers that put URLs (with the bot token) or request bodies in their INFO/DEBUG lines
 _QUIET = ("httpx", "httpcore", "hpack", "uvicorn.access", "telegram.Bot", "telegram.ext.ExtBot")

@@ -23,8 +23,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.identity import Channel
-from referral_directory import db
-from referral_directory.casework import Handoff
+from casework import Handoff
+from store import db
 
 logger = logging.getLogger(__name__)
 

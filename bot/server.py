@@ -36,7 +36,7 @@ from bot.settings import Settings
 from bot.telegram_gateway import TelegramGateway
 from bot.whatsapp_gateway import WhatsAppGateway
 from bot.window import ServiceWindow
-from referral_directory import db
+from store import db
 
 logger = logging.getLogger(__name__)
 

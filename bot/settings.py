@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from referral_directory import redact
-from referral_directory.settings import REPO_ROOT
+from privacy import redact
+from store.settings import REPO_ROOT
 
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 DEFAULT_PORT = 8081

@@ -12,13 +12,14 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from referral_directory import db, settings
+from referral_directory import settings
 from referral_directory.models import SERVICE_STATUSES, AuditLog, TaxonomyTerm
 from referral_directory.placedb import place_index
 from referral_directory.records import RecordError, ServiceRecord, check_record, read_record
 from referral_directory.records import write_record as _write
 from referral_directory.search import SearchAnswer
 from referral_directory.search import search as search
+from store import db
 
 __all__ = [
     "NotFound",

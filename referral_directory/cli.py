@@ -17,9 +17,10 @@ import json
 import sys
 from pathlib import Path
 
-from referral_directory import db, settings
+from referral_directory import settings
 from referral_directory.models import SERVICE_TYPES
 from referral_directory.search import SearchAnswer, SearchError, search
+from store import db
 
 NOT_VERIFIED = {"es": "aún no verificado", "en": "not yet verified"}
 LEVEL_LABEL = {

@@ -34,11 +34,12 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from tqdm import tqdm
 
-from referral_directory import db, search_index, settings
+from referral_directory import search_index, settings
 from referral_directory.api import known_types
 from referral_directory.models import Service
 from referral_directory.placedb import place_index
 from referral_directory.records import ServiceRecord, check_record, read_record, write_record
+from store import db
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(ServiceRecord))
 REQUIRED = ("organization", "name")

@@ -20,12 +20,12 @@ from typing import Final
 from sqlalchemy import Engine, Float, Integer, bindparam, select
 from sqlalchemy.orm import Session
 
-from referral_directory import db
 from referral_directory.models import Location, ServiceArea, ServiceAtLocation, ServiceSearch
 from referral_directory.placedb import NATIONAL_NAME, place_index
 from referral_directory.resolve import PlaceIndex, PlaceNode
 from referral_directory.search import PlaceAnswer, ServiceHit, haversine_km, search
 from referral_directory.search_index import ANY_TYPE
+from store import db
 
 #: enough for three pages of three; more is what the person's phone does not need
 MAX_OFFERED = 9

@@ -10,11 +10,12 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from referral_directory import db, search_index
+from referral_directory import search_index
 from referral_directory.models import Place, PlaceAlias
 from referral_directory.places import Places
 from referral_directory.records import stable_id
 from referral_directory.resolve import PlaceIndex, PlaceNode
+from store import db
 
 #: The root of the hierarchy: services for the whole country hang here.
 NATIONAL_NAME = "República de Panamá"

@@ -1,7 +1,7 @@
 """The place hierarchy (corregimiento -> distrito -> provincia), read from the places file.
 
 The file is the single source of truth for place names: the NLU lookup tables are generated
-from it (`referral_directory.nlu_export`) and the directory loads it.
+from it (`tools.nlu_export`) and the directory loads it.
 """
 
 from __future__ import annotations

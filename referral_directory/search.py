@@ -37,7 +37,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from referral_directory import db
 from referral_directory.models import (
     Address,
     Attribute,
@@ -56,6 +55,7 @@ from referral_directory.models import (
 from referral_directory.placedb import place_index
 from referral_directory.resolve import PlaceIndex, PlaceNode
 from referral_directory.search_index import ANY_TYPE
+from store import db
 
 MAX_LIMIT = 100
 

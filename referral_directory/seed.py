@@ -20,7 +20,7 @@ import yaml
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from referral_directory import db, search_index
+from referral_directory import search_index
 from referral_directory.models import (
     SERVICE_TYPES,
     AuditLog,
@@ -33,6 +33,7 @@ from referral_directory.placedb import place_index, sync_places
 from referral_directory.places import PLACES_FILE, load_places
 from referral_directory.records import ServiceRecord, read_record, stable_id, write_record
 from referral_directory.resolve import PlaceIndex
+from store import db
 
 TAXONOMY = "panama-migrant-services"
 

@@ -1,7 +1,7 @@
 """Settings of the referral directory, read from the environment in this one module.
 
-Nothing here is a secret: the database URL may carry a password in production, so it comes from
-`DATABASE_URL` and is never written to the repository or to a log.
+Nothing here is a secret. Where the database is (`DATABASE_URL`) is the store's setting
+(store/settings.py), shared with casework.
 """
 
 from __future__ import annotations
@@ -9,23 +9,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-#: Embedded default: one SQLite file under var/ (ignored by git), no server to install.
-DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'directory.sqlite'}"
-
 #: The seed: public facts about real services, each value with its source (copied from the
 #: programme's shared directory, retrieved 2026-11-23), so a fresh clone has it.
 DEFAULT_SEED_DIR = Path(__file__).resolve().parent / "data" / "seed"
 
 #: An entry not verified for longer than this is reported as stale by `validate`.
 STALE_AFTER_DAYS = 180
-
-
-def database_url() -> str:
-    """`DATABASE_URL` (e.g. postgresql+psycopg://user@host/db) or the SQLite file under var/."""
-    url = os.environ.get("DATABASE_URL", "").strip()
-    return url or DEFAULT_DATABASE_URL
 
 
 def seed_dir() -> Path:

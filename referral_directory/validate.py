@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import CompoundSelect, Engine, or_, select, union
 
-from referral_directory import db, settings
+from referral_directory import settings
 from referral_directory.models import (
     Location,
     Phone,
@@ -21,6 +21,7 @@ from referral_directory.models import (
     ServiceArea,
     ServiceAtLocation,
 )
+from store import db
 
 
 @dataclass

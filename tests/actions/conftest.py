@@ -10,9 +10,9 @@ import pytest
 from rasa_sdk import Tracker
 from sqlalchemy import Engine
 
-from referral_directory import db
 from referral_directory.placedb import forget_place_index
 from referral_directory.seed import load_seed
+from store import db
 
 
 @pytest.fixture

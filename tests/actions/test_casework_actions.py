@@ -17,6 +17,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import Engine, select
 
+import casework
 from actions import privacy
 from actions.handoff import (
     ActionDeclineHandoff,
@@ -27,8 +28,8 @@ from actions.handoff import (
     ActionOpenHandoff,
 )
 from actions.privacy import ActionDeleteMyData
-from referral_directory import casework, db
-from referral_directory.casework import Handoff
+from casework import Handoff
+from store import db
 from tests.actions.conftest import make_tracker
 
 DOMAIN: dict[str, Any] = yaml.safe_load(

@@ -16,8 +16,8 @@ from actions.orientation import (
     ActionReportServiceProblem,
     ActionShowServices,
 )
-from referral_directory import db
-from referral_directory.casework import ReferralRequest, ServiceFlag
+from casework import ReferralRequest, ServiceFlag
+from store import db
 from tests.actions.conftest import make_tracker
 
 Run = tuple[CollectingDispatcher, list[dict[str, Any]]]

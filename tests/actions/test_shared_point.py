@@ -22,10 +22,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import Engine, select
 
+from actions import replies
 from actions.orientation import ActionShowServices
-from referral_directory import api, db, replies
-from referral_directory.casework import ReferralRequest
+from casework import ReferralRequest
+from referral_directory import api
 from referral_directory.records import stable_id
+from store import db
 from tests.actions.conftest import make_tracker
 
 INTERNAL_TOKEN = "gateway-internal-test-token"

@@ -20,10 +20,10 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from referral_directory import db
 from referral_directory.placedb import forget_place_index
 from referral_directory.seed import load_seed
 from referral_directory.settings import DEFAULT_SEED_DIR
+from store import db
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 #: set (to anything but "" or "0") where PostgreSQL must be there, as in CI: no skipping then

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from referral_directory import api, db
+from referral_directory import api
 from referral_directory.csv_io import COLUMNS, export_csv, import_csv
 from referral_directory.models import AuditLog, Service
 from referral_directory.records import stable_id
 from referral_directory.validate import validate
+from store import db
 
 
 def _state(engine: Engine) -> tuple[int, int, str]:

@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, Engine, Select, func, select, union_all
 from sqlalchemy.orm import Session
 
 import referral_directory
-from referral_directory import api, bench, db, search_index
+from referral_directory import api, search_index
 from referral_directory.csv_io import COLUMNS, import_csv
 from referral_directory.models import (
     Attribute,
@@ -40,7 +40,9 @@ from referral_directory.placedb import place_index
 from referral_directory.records import ServiceRecord, stable_id
 from referral_directory.resolve import PlaceIndex
 from referral_directory.search import search
+from store import db
 from tests.directory.conftest import MakeDb
+from tools import bench_directory as bench
 
 ROW = tuple[object, ...]
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from sqlalchemy import Engine, func, select
 
-from referral_directory import api, cli, db
+from referral_directory import api, cli
 from referral_directory.models import (
     Organization,
     Phone,
@@ -26,6 +26,7 @@ from referral_directory.placedb import place_index
 from referral_directory.records import stable_id, write_record
 from referral_directory.search import search
 from referral_directory.seed import SEED_ACTOR, load_seed
+from store import db
 from tests.directory.conftest import SEED_DIR
 
 

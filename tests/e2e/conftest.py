@@ -24,7 +24,7 @@ import pytest
 import yaml
 from cryptography.fernet import Fernet
 
-from referral_directory.redact import conversation_key
+from privacy.redact import conversation_key
 from tests.gateways.fakes import FakeGraph, FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]

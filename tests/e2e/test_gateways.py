@@ -30,8 +30,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from referral_directory import api, casework, db
+import casework
+from referral_directory import api
 from referral_directory.records import stable_id
+from store import db
 from tests.e2e.conftest import (
     APP_SECRET,
     E2E_DIRECTORY,

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine
 
 from bot.server import Gateway
 from bot.settings import Settings, TelegramSettings, WhatsAppSettings
-from referral_directory import db
+from store import db
 from tests.gateways.fakes import FakeGraph, FakeRasa, FakeTelegram, Json
 
 HASH_KEY = b"gateway-tests-" + uuid.uuid4().hex.encode()

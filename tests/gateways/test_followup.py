@@ -9,10 +9,11 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+import casework
 from bot.followup import Delivery, FollowupError
 from bot.routes import SEALED_PREFIX
-from referral_directory import casework, db
-from referral_directory.redact import conversation_key
+from privacy.redact import conversation_key
+from store import db
 from tests.gateways.conftest import APP_SECRET, HASH_KEY, PHONE_ID, running, settings_for
 from tests.gateways.fakes import FakeGraph, FakeRasa, FakeTelegram, Json, WhatsAppUser, wait_for
 

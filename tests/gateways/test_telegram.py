@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.render import utf16_length
-from referral_directory.redact import conversation_key
+from privacy.redact import conversation_key
 from tests.gateways.conftest import (
     HASH_KEY,
     INTERNAL_TOKEN,

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from referral_directory.redact import conversation_key
+from privacy.redact import conversation_key
 from tests.gateways.conftest import (
     APP_SECRET,
     HASH_KEY,

@@ -29,9 +29,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from referral_directory import db
-from referral_directory.models import Base
-from referral_directory.redact import redact
+from privacy.redact import redact
+from store import db
+from store.base import Base
 
 CHANNELS: Final = ("rest", "telegram", "whatsapp", "console")
 HANDOFF_STATUSES: Final = ("open", "in_progress", "closed")

@@ -1,6 +1,6 @@
 """Casework: the anonymized referral log, handoffs to caseworkers, service flags.
 
-See referral_directory/casework.py for what each column may and may not hold.
+See casework/records.py for what each column may and may not hold.
 
 Revision ID: 0003
 Revises: 0002

@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import Engine, select
 
-from referral_directory import casework, db
-from referral_directory.casework import Handoff, ReferralRequest, ServiceFlag
+import casework
+from casework import Handoff, ReferralRequest, ServiceFlag
+from store import db
 
 KEY = "a" * 64
 OTHER = "b" * 64

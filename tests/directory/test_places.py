@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from referral_directory import nlu_export
 from referral_directory.places import PlacesFileError, load_places
+from tools import nlu_export
 
 PROGRAMME = {
     "Las Mañanitas": ("Panamá", "Panamá"),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from referral_directory.redact import (
+from privacy.redact import (
     HashKeyError,
     Kind,
     RedactingFilter,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from referral_directory.content import TopicContent
+from content.topics import TopicContent
 from referral_directory.places import load_places
 from referral_directory.search import ServiceHit
 

@@ -1,15 +1,15 @@
 """Every phone number the bot shows is a sourced number.
 
 DESIGN.md: show only numbers from the directory's emergency numbers file
-(`referral_directory/data/seed/emergency_numbers.yaml`, its `numbers` and `other_lines`); a
+(`content/data/emergency_numbers.yaml`, its `numbers` and `other_lines`); a
 service's phone comes from the sourced services seed (`services.yaml`). Here every text a person
 can read is searched for anything that could be dialled, and each one must be in those files:
 
 - every response of `domain.yml` (texts and button titles, both languages);
-- the orientation content (`referral_directory/data/content.yaml`): every string of the file,
+- the orientation content (`content/data/content.yaml`): every string of the file,
   and each answer as `replies.topic_answer` renders it, in es and en;
 - what the gateway says itself (`bot/texts.py`), in es, en and both at once;
-- what Python renders: the IOM contact of the actions, the words of `referral_directory.replies`,
+- what Python renders: the IOM contact of the actions, the words of `actions.replies`,
   the referral card, and every page of services for every corregimiento, searched on a directory
   migrated and seeded as `make run` does.
 
@@ -34,19 +34,20 @@ from phonenumbers import Leniency, PhoneNumberMatcher
 from sqlalchemy import Engine, select
 
 from actions import context as action_context
+from actions import replies
 from bot import texts as gateway_texts
-from referral_directory import db, replies
-from referral_directory.content import CONTENT_FILE, LANGUAGES, TOPICS, load_content
+from content.topics import CONTENT_FILE, LANGUAGES, TOPICS, load_content
 from referral_directory.models import Service
 from referral_directory.placedb import forget_place_index
 from referral_directory.places import load_places
 from referral_directory.search import MAX_LIMIT, search
 from referral_directory.seed import load_seed
+from store import db
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = ROOT / "domain.yml"
 SEED = ROOT / "referral_directory" / "data" / "seed"
-EMERGENCY_NUMBERS = SEED / "emergency_numbers.yaml"
+EMERGENCY_NUMBERS = ROOT / "content" / "data" / "emergency_numbers.yaml"
 SERVICES = SEED / "services.yaml"
 CONTENT = CONTENT_FILE
 
@@ -226,7 +227,7 @@ def gateway_own_texts() -> list[Shown]:
 
 
 def python_texts() -> list[Shown]:
-    """What the actions and referral_directory.replies write without the directory's data."""
+    """What the actions and actions.replies write without the directory's data."""
     found: list[Shown] = [
         (f"actions/context.py IOM_CONTACT[{k}]", v) for k, v in action_context.IOM_CONTACT.items()
     ]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from referral_directory.content import (
+from content.topics import (
     CONTENT_FILE,
     LANGUAGES,
     MAX_ANSWER_CHARS,

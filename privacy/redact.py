@@ -30,7 +30,7 @@ from pathlib import Path
 import phonenumbers
 from phonenumbers import Leniency
 
-from referral_directory.settings import REPO_ROOT
+from store.settings import REPO_ROOT
 
 __all__ = [
     "DEV_HASH_KEY_PATH",

@@ -1,6 +1,6 @@
 """Search benchmark: p50/p95 with 1k, 10k and 100k generated services, SQLite and PostgreSQL.
 
-    python -m referral_directory.bench [--sizes 1000 10000 100000] [--queries 1000]
+    python -m tools.bench_directory [--sizes 1000 10000 100000] [--queries 1000]
                                        [--out reports/directory_benchmark.md] [--no-postgres]
 
 Not a test: it measures. The generated services are invented (names "Servicio sintético N",
@@ -31,7 +31,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, insert, text
 from sqlalchemy.engine import make_url
 
-from referral_directory import db, search_index, settings
+from referral_directory import search_index
 from referral_directory.models import (
     SERVICE_TYPES,
     Attribute,
@@ -47,6 +47,8 @@ from referral_directory.records import stable_id
 from referral_directory.resolve import PlaceIndex
 from referral_directory.search import search
 from referral_directory.seed import load_seed
+from store import db
+from store.settings import REPO_ROOT
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BATCH = 5000
@@ -191,7 +193,7 @@ def _pct(values: list[float], p: float) -> float:
 
 @contextmanager
 def sqlite_db(n: int) -> Iterator[Engine]:
-    path = settings.REPO_ROOT / "var" / "bench" / f"directory-{n}.db"
+    path = REPO_ROOT / "var" / "bench" / f"directory-{n}.db"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     eng = db.engine(f"sqlite:///{path}")
@@ -317,9 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
     p.add_argument("--queries", type=int, default=1000)
-    p.add_argument(
-        "--out", type=Path, default=settings.REPO_ROOT / "reports" / "directory_benchmark.md"
-    )
+    p.add_argument("--out", type=Path, default=REPO_ROOT / "reports" / "directory_benchmark.md")
     p.add_argument("--no-postgres", action="store_true")
     args = p.parse_args(argv)
     env_url = os.environ.get("DATABASE_URL", "").strip()
@@ -353,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
 
 REPORT = """# Referral directory: search benchmark
 
-Measured on {date} with `make bench-directory` (`python -m referral_directory.bench`).
+Measured on {date} with `make bench-directory` (`python -m tools.bench_directory`).
 
 {table}
 

@@ -1,6 +1,6 @@
 """Generate the NLU place lookup tables and `corregimiento` synonyms from the places file.
 
-Run `make generate` (or `python -m referral_directory.nlu_export`); the output is committed so
+Run `make generate` (or `python -m tools.nlu_export`); the output is committed so
 that training needs only the Rasa environment, and a test fails when it is out of date.
 """
 

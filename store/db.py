@@ -18,7 +18,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
 
-from referral_directory import settings
+from store import settings
 
 ALEMBIC_INI = Path(__file__).resolve().parent / "alembic.ini"
 
@@ -57,7 +57,7 @@ def session(eng: Engine | None = None) -> Iterator[Session]:
 
 
 def alembic_config(eng: Engine) -> Config:
-    """The Alembic config of referral_directory/alembic.ini, bound to this engine."""
+    """The Alembic config of store/alembic.ini, bound to this engine."""
     cfg = Config(str(ALEMBIC_INI))
     cfg.attributes["engine"] = eng
     return cfg

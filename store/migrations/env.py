@@ -7,11 +7,11 @@ import logging.config
 from alembic import context
 from sqlalchemy import Engine
 
-from referral_directory import (
-    casework,  # noqa: F401  (its tables join the metadata)
-    db,
-)
-from referral_directory.models import Base
+# every table joins the one metadata when its module is imported
+import casework  # noqa: F401
+import referral_directory.models  # noqa: F401
+from store import db
+from store.base import Base
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("engine"):
