@@ -98,7 +98,7 @@ run: setup $(MODEL) $(if $(DATABASE_URL),directory-init,$(DIRECTORY_DB))
 	@echo "Action server: http://127.0.0.1:5055   Ctrl-C stops everything."
 	@if [ -n "$(GATEWAY_CHANNELS)" ]; then echo "Gateway ($(GATEWAY_CHANNELS)): http://127.0.0.1:$${GATEWAY_PORT:-8081} (README: Telegram and WhatsApp)"; \
 	else echo "Telegram and WhatsApp: not configured (set TELEGRAM_TOKEN and/or WHATSAPP_*): gateway not started"; fi
-	$(APP_VENV)/bin/honcho start -f Procfile rasa actions $(if $(GATEWAY_CHANNELS),gateway)
+	APP_PROFILE=development $(APP_VENV)/bin/honcho start -f Procfile rasa actions $(if $(GATEWAY_CHANNELS),gateway)
 
 ## --- quality --------------------------------------------------------------------
 test: setup lint test-unit validate test-stories eval
@@ -137,6 +137,7 @@ lint: setup
 	$(APP_VENV)/bin/ruff format --check .
 	$(APP_VENV)/bin/ruff check .
 	$(APP_VENV)/bin/mypy
+	$(APP_VENV)/bin/lint-imports
 
 clean:
 	rm -rf models reports/stories .pytest_cache

@@ -13,8 +13,8 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from casework import CHANNELS
-from privacy.redact import conversation_key as keyed_hash
-from privacy.redact import hash_key_from_env
+from privacy.keys import conversation_key as keyed_hash
+from privacy.keys import hash_key_from_env
 
 #: the IOM contact every fallback reply gives (services.yaml: oim-panama)
 IOM_CONTACT = {
@@ -37,7 +37,7 @@ def channel(tracker: Tracker) -> str:
 
 @functools.cache
 def _secret() -> bytes:
-    return hash_key_from_env(allow_dev_default=True)
+    return hash_key_from_env()
 
 
 def person_key(tracker: Tracker) -> str:

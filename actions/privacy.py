@@ -22,6 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import casework
 from actions import context
+from privacy import keys
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +36,8 @@ def rasa_url() -> str:
 
 
 def rasa_token() -> str:
-    token = os.environ.get("RASA_TOKEN", "").strip()
-    if token:
-        return token
-    path = REPO / "var" / "rasa_token"
-    return path.read_text().strip() if path.exists() else ""
+    """RASA_TOKEN, checked at start by scripts/run-actions (privacy/keys.py)."""
+    return keys.secret("RASA_TOKEN")
 
 
 async def wipe_tracker(sender_id: str, attempts: int = 10, delay: float = 0.5) -> bool:

@@ -14,33 +14,19 @@ and places, so callers keep free text only where a person agreed to a handoff.
 
 from __future__ import annotations
 
-import contextlib
 import enum
-import hashlib
-import hmac
 import logging
-import os
 import re
-import secrets
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import phonenumbers
 from phonenumbers import Leniency
 
-from store.settings import REPO_ROOT
-
 __all__ = [
-    "DEV_HASH_KEY_PATH",
-    "MIN_HASH_KEY_LENGTH",
-    "HashKeyError",
     "Kind",
     "Redaction",
     "RedactingFilter",
-    "conversation_key",
-    "hash_key_from_env",
     "redact",
 ]
 
@@ -234,106 +220,6 @@ def _may_hold_email(text: str) -> bool:
         return True
     lowered = text.lower()
     return "arroba" in lowered or "(at)" in lowered or "[at]" in lowered
-
-
-# --- conversation key -------------------------------------------------------------------------
-
-#: A shorter key would make the keyed hash of a low-entropy id (a phone number) guessable.
-MIN_HASH_KEY_LENGTH = 32
-
-#: Where a development key is kept when HASH_KEY is unset and the caller allows it.
-DEV_HASH_KEY_PATH = REPO_ROOT / "var" / "hash_key"
-
-
-class HashKeyError(RuntimeError):
-    """The secret for conversation keys is missing or unusable; the message says how to fix it."""
-
-
-def conversation_key(channel: str, user_id: str, secret: bytes) -> str:
-    """The keyed hash (HMAC-SHA256, hex) of ``channel:user_id`` that stands for a person.
-
-    A plain hash of a phone number or Telegram id can be reversed by hashing every possible
-    id; with a secret key it cannot, so the referral log and tracker store may keep this value.
-    The channel is part of the input so that the same id on two channels gives two keys. A
-    channel may not contain ":" (that would make "a:b"+"c" and "a"+"b:c" collide).
-    """
-    if not secret:
-        raise ValueError("conversation_key needs a non-empty secret (see hash_key_from_env)")
-    if not channel or ":" in channel:
-        raise ValueError("channel must be a non-empty name without ':'")
-    if not user_id:
-        raise ValueError("user_id must not be empty")
-    message = f"{channel}:{user_id}".encode()
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()
-
-
-def hash_key_from_env(
-    *,
-    allow_dev_default: bool = False,
-    environ: Mapping[str, str] | None = None,
-    dev_key_path: Path | None = None,
-) -> bytes:
-    """The secret for `conversation_key`: ``HASH_KEY`` from the environment.
-
-    Production must set ``HASH_KEY`` (e.g. ``python -c 'import secrets;
-    print(secrets.token_urlsafe(32))'``) and keep it: changing it cuts every person off from
-    their earlier conversation and from ``delete_my_data``. Without it this raises unless
-    ``allow_dev_default`` is true; then, as ``scripts/rasa-token`` does for the Rasa token, a
-    key is generated once and kept in ``var/hash_key`` (ignored by git, readable only by its
-    owner) so that the action server and the gateways of one checkout agree on it.
-    """
-    env = os.environ if environ is None else environ
-    value = env.get("HASH_KEY", "").strip()
-    if value:
-        return _checked(value, "HASH_KEY")
-    if not allow_dev_default:
-        raise HashKeyError(
-            "HASH_KEY is not set. It is the secret that turns channel user ids into conversation "
-            "keys; set it to a random value of at least "
-            f"{MIN_HASH_KEY_LENGTH} characters, e.g. the output of "
-            "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`, and keep it stable."
-        )
-    path = DEV_HASH_KEY_PATH if dev_key_path is None else dev_key_path
-    return _checked(_dev_key(path), str(path))
-
-
-def _checked(value: str, origin: str) -> bytes:
-    """``value`` as bytes, refusing keys short enough to be guessed."""
-    if len(value) < MIN_HASH_KEY_LENGTH:
-        raise HashKeyError(
-            f"the hash key from {origin} is shorter than {MIN_HASH_KEY_LENGTH} characters; "
-            "use a random value such as `python -c 'import secrets; "
-            "print(secrets.token_urlsafe(32))'`"
-        )
-    return value.encode("utf-8")
-
-
-def _dev_key(path: Path) -> str:
-    """Read the development key at ``path``, creating it (mode 0600) the first time.
-
-    The new key is written to a private temporary file and hard-linked into place, which fails
-    if the file already exists: two processes starting together end up with the same key, and
-    nobody ever reads a half-written file.
-    """
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".hash_key.")  # created 0600
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(secrets.token_urlsafe(32) + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            # FileExistsError: another process won the race, and its key is the one to use
-            with contextlib.suppress(FileExistsError):
-                os.link(tmp, path)
-        finally:
-            os.unlink(tmp)
-    if path.stat().st_mode & 0o077:
-        path.chmod(0o600)
-    value = path.read_text(encoding="utf-8").strip()
-    if not value:
-        raise HashKeyError(f"{path} is empty: delete it to have a new development key made")
-    return value
 
 
 # --- logging ----------------------------------------------------------------------------------

@@ -173,7 +173,7 @@ def rasa(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, Any]]]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     monkeypatch.setenv("RASA_URL", f"http://127.0.0.1:{server.server_port}")
-    monkeypatch.setenv("RASA_TOKEN", "t0ken")
+    monkeypatch.setenv("RASA_TOKEN", "t0ken-" + "x" * 30)
     _FakeRasa.calls = []
     yield _FakeRasa.calls
     server.shutdown()
@@ -210,7 +210,7 @@ async def test_erasure_removes_rows_and_empties_the_tracker(
     deadline = time.monotonic() + 30
     while not rasa and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
-    assert rasa == [("/conversations/person%2F1/tracker/events?token=t0ken", [])]
+    assert rasa == [("/conversations/person%2F1/tracker/events?token=t0ken-" + "x" * 30, [])]
 
 
 @pytest.mark.asyncio

@@ -6,20 +6,10 @@ Every phone, address and document number here is made up (zeros, example.org).
 import io
 import logging
 import re
-import stat
-from pathlib import Path
 
 import pytest
 
-from privacy.redact import (
-    HashKeyError,
-    Kind,
-    RedactingFilter,
-    Redaction,
-    conversation_key,
-    hash_key_from_env,
-    redact,
-)
+from privacy.redact import Kind, RedactingFilter, Redaction, redact
 
 PHONE, EMAIL, DOCUMENT = Kind.PHONE, Kind.EMAIL, Kind.DOCUMENT
 
@@ -159,77 +149,6 @@ def test_redacting_twice_changes_nothing_more() -> None:
 def test_region_decides_numbers_without_country_code() -> None:
     # a Colombian mobile written domestically is a phone when the region is Colombia
     assert redact("llámame al 300 000 0000", region="CO").kinds == {PHONE}
-
-
-# --- conversation key -------------------------------------------------------------------------
-
-SECRET = b"k" * 32
-
-
-def test_key_is_stable_hex_and_not_the_raw_id() -> None:
-    key = conversation_key("telegram", "100000000", SECRET)
-    assert key == conversation_key("telegram", "100000000", SECRET)
-    assert re.fullmatch(r"[0-9a-f]{64}", key)
-    assert "100000000" not in key
-
-
-def test_key_differs_across_secrets_channels_and_users() -> None:
-    base = conversation_key("telegram", "100000000", SECRET)
-    assert conversation_key("telegram", "100000000", b"j" * 32) != base
-    assert conversation_key("whatsapp", "100000000", SECRET) != base
-    assert conversation_key("telegram", "100000001", SECRET) != base
-
-
-def test_key_is_the_hmac_of_channel_and_id() -> None:
-    import hashlib
-    import hmac
-
-    expected = hmac.new(SECRET, b"telegram:100000000", hashlib.sha256).hexdigest()
-    assert conversation_key("telegram", "100000000", SECRET) == expected
-
-
-@pytest.mark.parametrize(
-    ("channel", "user_id", "secret"),
-    [("telegram", "1", b""), ("", "1", SECRET), ("a:b", "1", SECRET), ("telegram", "", SECRET)],
-)
-def test_key_refuses_unusable_input(channel: str, user_id: str, secret: bytes) -> None:
-    with pytest.raises(ValueError):
-        conversation_key(channel, user_id, secret)
-
-
-def test_hash_key_comes_from_the_environment(tmp_path: Path) -> None:
-    value = "s" * 40
-    path = tmp_path / "hash_key"
-    assert hash_key_from_env(environ={"HASH_KEY": value}, dev_key_path=path) == value.encode()
-    assert not path.exists()
-
-
-def test_missing_hash_key_is_an_error_that_says_what_to_do(tmp_path: Path) -> None:
-    with pytest.raises(HashKeyError, match="HASH_KEY is not set"):
-        hash_key_from_env(environ={}, dev_key_path=tmp_path / "hash_key")
-    assert not (tmp_path / "hash_key").exists()
-
-
-def test_a_short_hash_key_is_refused() -> None:
-    with pytest.raises(HashKeyError, match="shorter than"):
-        hash_key_from_env(environ={"HASH_KEY": "secret"})
-
-
-def test_development_key_is_made_once_and_private(tmp_path: Path) -> None:
-    path = tmp_path / "var" / "hash_key"
-    first = hash_key_from_env(allow_dev_default=True, environ={}, dev_key_path=path)
-    assert len(first) >= 32
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert hash_key_from_env(allow_dev_default=True, environ={}, dev_key_path=path) == first
-    assert [p.name for p in path.parent.iterdir()] == ["hash_key"]  # no temporary file left
-
-
-def test_environment_wins_over_the_development_key(tmp_path: Path) -> None:
-    path = tmp_path / "hash_key"
-    hash_key_from_env(allow_dev_default=True, environ={}, dev_key_path=path)
-    value = "e" * 40
-    got = hash_key_from_env(allow_dev_default=True, environ={"HASH_KEY": value}, dev_key_path=path)
-    assert got == value.encode()
 
 
 # --- logging ----------------------------------------------------------------------------------

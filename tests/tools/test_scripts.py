@@ -39,8 +39,35 @@ def test_find_python_says_how_to_get_a_missing_version() -> None:
 def test_token_from_the_environment_wins(
     tmp_path: Path, script: str, variable: str, kept: str
 ) -> None:
-    token = run([str(ROOT / "scripts" / script)], cwd=tmp_path, **{variable: "from-env"})
-    assert token.stdout.strip() == "from-env"
+    value = "from-env-" + "x" * 30
+    token = run(
+        [str(ROOT / "scripts" / script)],
+        cwd=tmp_path,
+        APP_PROFILE="development",
+        APP_VAR_DIR=str(tmp_path / "var"),
+        **{variable: value},
+    )
+    assert token.stdout.strip() == value
+    assert not (tmp_path / "var").exists()
+
+
+@pytest.mark.parametrize("variable", ["RASA_TOKEN", "GATEWAY_INTERNAL_TOKEN"])
+def test_a_token_is_never_made_up_outside_development(tmp_path: Path, variable: str) -> None:
+    script = {"RASA_TOKEN": "rasa-token", "GATEWAY_INTERNAL_TOKEN": "gateway-token"}[variable]
+    env = {k: v for k, v in os.environ.items() if k not in (variable, "APP_PROFILE")}
+    env["APP_VAR_DIR"] = str(tmp_path / "var")
+    missing = subprocess.run(
+        [str(ROOT / "scripts" / script)], env=env, capture_output=True, text=True
+    )
+    assert missing.returncode == 2 and missing.stdout == ""
+    assert f"{variable} is not set" in missing.stderr and "make run" in missing.stderr
+    weak = subprocess.run(
+        [str(ROOT / "scripts" / script)],
+        env={**env, variable: "short"},
+        capture_output=True,
+        text=True,
+    )
+    assert weak.returncode == 2 and "shorter than" in weak.stderr
     assert not (tmp_path / "var").exists()
 
 
@@ -55,6 +82,7 @@ def test_token_is_generated_once_and_kept_private(
     tmp_path: Path, script: str, variable: str, kept: str
 ) -> None:
     env = {k: v for k, v in os.environ.items() if k != variable}
+    env.update(APP_PROFILE="development", APP_VAR_DIR=str(tmp_path / "var"))
     first = subprocess.run(
         [str(ROOT / "scripts" / script)],
         cwd=tmp_path,
