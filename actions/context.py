@@ -16,12 +16,6 @@ from casework import CHANNELS
 from privacy.keys import conversation_key as keyed_hash
 from privacy.keys import hash_key_from_env
 
-#: the IOM contact every fallback reply gives (services.yaml: oim-panama)
-IOM_CONTACT = {
-    "es": "OIM Panamá: +507 305-3350, iompanama@iom.int",
-    "en": "IOM Panama: +507 305-3350, iompanama@iom.int",
-}
-
 
 def language(tracker: Tracker) -> str:
     value = tracker.get_slot("language")

@@ -2,12 +2,17 @@
 
 The consent question says exactly what a caseworker would see. Only on "yes" is a handoff
 recorded, with a summary of the person's last messages scrubbed of phone numbers, e-mails and
-document numbers (`privacy/redact.py`) before it is stored.
+document numbers (`privacy/redact.py`) before it is stored, and with the sealed reply route
+the gateway sent with the message (metadata ``reply_route``: the chat id or phone number,
+encrypted under the gateway's ROUTE_KEY, which this server never has), so a caseworker's
+answer can reach the person. An urgent handoff the person did not agree to keeps no route.
+The route is never logged.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -22,6 +27,11 @@ logger = logging.getLogger(__name__)
 Events = list[dict[str, Any]]
 #: user messages summarised for the caseworker (after scrubbing)
 SUMMARY_MESSAGES = 3
+#: the metadata key of the sealed reply route (bot/relay.py sends it)
+REPLY_ROUTE = "reply_route"
+#: what a sealed route looks like (bot/routes.py: "fernet:" and a Fernet token, at most 200
+#: characters, the handoff column's size); anything else in the metadata is not kept
+_SEALED_ROUTE = re.compile(r"fernet:[A-Za-z0-9_=-]{40,193}")
 
 
 def summary(tracker: Tracker) -> str:
@@ -34,8 +44,21 @@ def summary(tracker: Tracker) -> str:
     return " | ".join(t[:200] for t in texts[-SUMMARY_MESSAGES:])
 
 
+def sealed_route(tracker: Tracker) -> str:
+    """The sealed reply route of the latest message, or "" (none sent, or not one of ours).
+
+    The action server cannot open it and does not try: it checks the shape only, so a stray
+    value from another client of the REST channel is not stored; the gateway refuses any
+    route it did not seal when a caseworker's reply comes back with it.
+    """
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    value = metadata.get(REPLY_ROUTE) if isinstance(metadata, dict) else None
+    return value if isinstance(value, str) and _SEALED_ROUTE.fullmatch(value) else ""
+
+
 def _open_handoff(tracker: Tracker, *, summary: str, urgent: bool, consented: bool) -> None:
-    """One place that says what a handoff carries from the conversation."""
+    """One place that says what a handoff carries from the conversation: the way back to the
+    person only when they consented."""
     casework.open_handoff(
         conversation_key=context.person_key(tracker),
         channel=context.channel(tracker),
@@ -45,6 +68,7 @@ def _open_handoff(tracker: Tracker, *, summary: str, urgent: bool, consented: bo
         summary=summary,
         urgent=urgent,
         consented=consented,
+        reply_route=sealed_route(tracker) if consented else "",
     )
 
 
@@ -68,8 +92,9 @@ class ActionOpenHandoff(Action):
     ) -> Events:
         try:
             _open_handoff(tracker, summary=summary(tracker), urgent=False, consented=True)
-        except Exception:
-            logger.exception("handoff could not be recorded")
+        except Exception as exc:
+            # the kind only: a database error quotes the row's values (summary, sealed route)
+            logger.error("handoff could not be recorded: %s", type(exc).__name__)
             dispatcher.utter_message(response="utter_human_contact")
             return [SlotSet("handoff_consent_asked", False)]
         dispatcher.utter_message(response="utter_handoff_opened")

@@ -6,7 +6,8 @@ Plain logic, kept out of the action so it can be tested without a tracker.
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from text import fold
 
 SUPPORTED = ("es", "en")
 
@@ -19,9 +20,7 @@ _NEGATION = re.compile(r"\b(no|not|dont|don t|do not|cannot|can t|cant)\b")
 
 def _plain(text: str) -> str:
     """Lower case, no accents; clause breaks become "|" and other punctuation spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return re.sub(r"[^\w\s|]", " ", re.sub(r"[,.;:!?¡¿]", " | ", stripped))
+    return re.sub(r"[^\w\s|]", " ", re.sub(r"[,.;:!?¡¿]", " | ", fold(text)))
 
 
 def requested_language(text: str, current: str | None) -> str:

@@ -9,7 +9,6 @@ staff have not verified says so.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -17,6 +16,7 @@ from typing import Any, Final
 from content.topics import TopicContent
 from referral_directory.places import load_places
 from referral_directory.search import ServiceHit
+from text import strip_place_cue
 
 #: services shown per message: three fit a phone screen
 PAGE_SIZE: Final = 3
@@ -89,17 +89,10 @@ _WORDS: Final[dict[str, dict[str, Any]]] = {
 }
 
 
-#: words people put before a place ("vivo en ..."): not part of the place's name
-_PLACE_CUE = re.compile(
-    r"^\s*(?:(?:yo\s+)?(?:vivo|estoy|resido|me\s+quedo)\s+(?:en|por)|i\s+(?:live|am|stay)\s+(?:in|at|near)"
-    r"|i'?m\s+(?:in|at|near)|cerca\s+de|near|en|in|por)\s+",
-    re.IGNORECASE,
-)
-
-
 def place_query(text: str) -> str:
-    """The place part of a message such as "vivo en villa lucre", to search and to echo."""
-    return _PLACE_CUE.sub("", text, count=1).strip(" .,!?¿¡")[:60]
+    """The place part of a message such as "vivo en villa lucre", to search and to echo: the
+    words people put before a place (`text.strip_place_cue`) are not part of its name."""
+    return strip_place_cue(text).strip(" .,!?¿¡")[:60]
 
 
 def words(language: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ def main() -> int:
     except (SettingsError, RuntimeError) as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         return 2
-    secrets = [settings.internal_token or ""]
+    secrets = [settings.internal_token or "", *settings.route_keys]
     if settings.telegram:
         secrets += [settings.telegram.token, settings.telegram.webhook_secret or ""]
     if settings.whatsapp:

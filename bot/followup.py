@@ -1,22 +1,31 @@
 """A caseworker's reply to the person behind a handoff, through the channel they wrote from.
 
-`Followups.send_to_person(conversation_key, text)` takes the handoff's key (the person key the
-action server stored), reads the sealed route of that open, consented handoff, and sends:
+The gateway holds no handoffs. The caller (the staff console; the tests today) reads the
+handoff row and hands over what is on it: the sealed reply route that the action stored there
+when the person consented (`bot.routes`), the handoff's language, and the caseworker's text.
+`Followups.send(sealed, language, text)` opens the route (RouteError for a route this gateway
+did not seal, or one altered on the way) and sends:
 
 - Telegram: the text, at any time.
 - WhatsApp inside the 24-hour customer-service window: the text.
 - WhatsApp outside it: only an approved template may go (WHATSAPP_FOLLOWUP_TEMPLATE, in the
   handoff's language), inviting the person to answer; the caseworker's text is held in memory
-  and sent as soon as the person writes, if the handoff is still open then. Without a template
-  the text is only held. The result says which happened, so the console can tell the
-  caseworker.
+  under the person's key and sent as soon as the person writes. Without a template the text
+  is only held. The result says which happened, so the console can tell the caseworker.
+
+Held texts are the gateway's only memory of a case, and it cannot see the handoff close: the
+console drops them when it closes a handoff (`drop_held`, ``POST /internal/handoff-closed``
+with the handoff's conversation key), and so can erasure. Otherwise they go when the person
+next writes (even if the handoff was closed meanwhile), or are lost when the gateway restarts;
+at most `MAX_HELD_PER_PERSON` per person and `MAX_HELD_PEOPLE` people are kept.
 """
 
 from __future__ import annotations
 
-import asyncio
+import hmac
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -24,12 +33,12 @@ import httpx
 from telegram import LinkPreviewOptions
 from telegram.error import TelegramError
 
-from bot.identity import Person
+from bot.identity import Channel, Person
 from bot.render import TELEGRAM_TEXT_LIMIT, WHATSAPP_TEXT_LIMIT, split_text, utf16_length
-from bot.routes import Followup, RouteError, RouteStore
-from bot.telegram_gateway import TelegramGateway
-from bot.whatsapp_api import CloudApi, WhatsAppError
-from bot.window import ServiceWindow
+from bot.routes import RouteError, RouteSeal
+from bot.telegram.gateway import TelegramGateway
+from bot.whatsapp.api import CloudApi, WhatsAppError
+from bot.whatsapp.window import ServiceWindow
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +46,8 @@ logger = logging.getLogger(__name__)
 MAX_HELD_PER_PERSON: Final = 10
 MAX_HELD_PEOPLE: Final = 10_000
 MAX_FOLLOWUP_CHARS: Final = 4000
+#: the languages the follow-up template is approved in
+LANGUAGES: Final = ("es", "en")
 
 
 class FollowupError(RuntimeError):
@@ -58,78 +69,88 @@ class Followups:
 
     def __init__(
         self,
-        routes: RouteStore,
+        seal: RouteSeal | None,
         window: ServiceWindow,
+        person: Callable[[Channel, str], Person],
         telegram: TelegramGateway | None = None,
         whatsapp: CloudApi | None = None,
         template: str | None = None,
     ) -> None:
-        self.routes = routes
+        #: None (ROUTE_KEY unset): no route can be opened, so no reply can go
+        self.seal = seal
         self.window = window
+        self.person = person
         self.telegram = telegram
         self.whatsapp = whatsapp
         self.template = template
         self._held: OrderedDict[str, list[str]] = OrderedDict()
 
-    async def send_to_person(self, conversation_key: str, text: str) -> Delivery:
-        """Send ``text`` to the person of the open handoff with this conversation key.
+    async def send(
+        self, sealed: str, language: str, text: str, *, conversation_key: str | None = None
+    ) -> Delivery:
+        """Send ``text`` to the person the sealed route leads to.
 
-        FollowupError when there is no open, consented handoff with a route, when the channel
-        is not configured here, or when the channel refused the message.
+        ``language`` is the handoff's (it picks the template's language). With
+        ``conversation_key`` (the handoff's), a route that is not that person's is refused.
+        RouteError when the route cannot be opened; FollowupError when the text is empty or too
+        long, the channel is not configured here, or the channel refused the message.
         """
-        try:
-            return await self._send_to_person(conversation_key, text)
-        except (TelegramError, WhatsAppError, httpx.HTTPError) as exc:
-            logger.error("follow-up not delivered: %s", type(exc).__name__)
-            raise FollowupError(f"the channel refused the message ({type(exc).__name__})") from None
-
-    async def _send_to_person(self, conversation_key: str, text: str) -> Delivery:
         text = text.strip()
         if not text or len(text) > MAX_FOLLOWUP_CHARS:
             raise FollowupError(f"the text must have 1 to {MAX_FOLLOWUP_CHARS} characters")
+        if language not in LANGUAGES:
+            raise FollowupError("the language must be 'es' or 'en'")
+        if self.seal is None:
+            raise FollowupError("ROUTE_KEY is not set in this gateway: caseworker replies are off")
+        route = self.seal.unseal(sealed)
+        who = self.person(route.channel, route.address)
+        if conversation_key is not None and not hmac.compare_digest(
+            who.key.encode(), conversation_key.encode()
+        ):
+            raise RouteError("the reply route is not the route of this conversation")
         try:
-            followup = await asyncio.to_thread(self.routes.followup, conversation_key)
-        except RouteError as exc:
-            raise FollowupError(str(exc)) from None
-        route = followup.route
-        if route.channel == "telegram":
-            await self._telegram(int(route.address), text)
-            logger.info("follow-up for handoff %s sent on telegram", followup.handoff_id)
-            return Delivery("telegram", "text")
+            if route.channel == "telegram":
+                await self._telegram(int(route.address), text)
+                logger.info("telegram %s: follow-up sent", who.short)
+                return Delivery("telegram", "text")
+            return await self._whatsapp(who, route.address, language, text)
+        except (TelegramError, WhatsAppError, httpx.HTTPError) as exc:
+            logger.error("%s %s: follow-up not delivered: %s", who.channel, who.short, _kind(exc))
+            raise FollowupError(f"the channel refused the message ({_kind(exc)})") from None
+
+    async def _whatsapp(self, who: Person, wa_id: str, language: str, text: str) -> Delivery:
         if self.whatsapp is None:
             raise FollowupError("WhatsApp is not configured in this gateway")
-        if self.window.is_open(conversation_key):
+        if self.window.is_open(who.key):
             for piece in split_text(text, WHATSAPP_TEXT_LIMIT):
-                await self.whatsapp.send_text(route.address, piece)
-            logger.info(
-                "follow-up for handoff %s sent on whatsapp (window open)", followup.handoff_id
-            )
+                await self.whatsapp.send_text(wa_id, piece)
+            logger.info("whatsapp %s: follow-up sent (window open)", who.short)
             return Delivery("whatsapp", "text")
-        self._hold(conversation_key, text)
+        self._hold(who.key, text)
         if self.template is None:
-            logger.warning(
-                "follow-up for handoff %s held: window closed, no template", followup.handoff_id
-            )
+            logger.warning("whatsapp %s: follow-up held: window closed, no template", who.short)
             return Delivery("whatsapp", "nothing", held=True)
-        await self.whatsapp.send_template(route.address, self.template, _language(followup))
-        logger.info("follow-up for handoff %s: template sent, text held", followup.handoff_id)
+        await self.whatsapp.send_template(wa_id, self.template, language)
+        logger.info("whatsapp %s: template sent, follow-up held", who.short)
         return Delivery("whatsapp", "template", held=True)
 
     async def deliver_held(self, who: Person, wa_id: str) -> None:
-        """The person wrote on WhatsApp (the window is open): send what waited for them, if
-        their handoff is still open; otherwise drop it."""
+        """The person wrote on WhatsApp (the window is open): send what waited for them."""
         held = self._held.pop(who.key, None)
         if not held or self.whatsapp is None:
-            return
-        try:
-            await asyncio.to_thread(self.routes.followup, who.key)
-        except RouteError:
-            logger.info("whatsapp %s: held follow-up dropped (handoff no longer open)", who.short)
             return
         for text in held:
             for piece in split_text(text, WHATSAPP_TEXT_LIMIT):
                 await self.whatsapp.send_text(wa_id, piece)
         logger.info("whatsapp %s: %d held follow-up(s) delivered", who.short, len(held))
+
+    def drop_held(self, conversation_key: str) -> int:
+        """Forget the texts held for the person with this key (their handoff closed, or their
+        data was erased); how many were dropped."""
+        dropped = len(self._held.pop(conversation_key, ()))
+        if dropped:
+            logger.info("%d held follow-up(s) dropped", dropped)
+        return dropped
 
     def held_count(self, conversation_key: str) -> int:
         return len(self._held.get(conversation_key, ()))
@@ -152,6 +173,8 @@ class Followups:
             )
 
 
-def _language(followup: Followup) -> str:
-    """The template's language: the handoff's (templates are approved as "es" and "en")."""
-    return followup.language if followup.language in ("es", "en") else "es"
+def _kind(exc: Exception) -> str:
+    """The failure's class and, for Meta, its code: never its message (it can quote the text)."""
+    if isinstance(exc, WhatsAppError):
+        return f"WhatsAppError code {exc.code}"
+    return type(exc).__name__

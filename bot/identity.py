@@ -3,8 +3,9 @@
 Two keys stand for a person. The *sender* is what Rasa is given (HMAC of ``channel:user_id``):
 Rasa and its tracker store never see a phone number or a Telegram id. The *person key* is what
 the action server stores in the referral log and on a handoff: it hashes the sender once more
-(``actions/context.py``, channel "rasa"), so the gateway computes the same value to find the
-person's handoff when it must write back.
+(``actions/context.py``, channel "rasa"), so the gateway computes the same value for a
+caseworker's reply: it keys the texts held for the person and checks that a sealed route is the
+route of the handoff's conversation.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from privacy.redact import conversation_key
+from privacy.keys import conversation_key
 
 Channel = Literal["telegram", "whatsapp"]
 

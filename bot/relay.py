@@ -1,26 +1,29 @@
-"""One turn of a conversation, whatever the channel: to Rasa under the person's keys, back with
-Rasa's answer, and the reply route kept if the turn opened a handoff the person agreed to.
+"""One turn of a conversation, whatever the channel: to Rasa under the person's keys, with the
+reply route sealed in the metadata, and back with Rasa's answer.
 
 Why the channels share this: the data-protection rules (hash before anything leaves, no text
-or id in the logs, route only with consent, a shared point only as an opaque token) are then
-written once.
+or id in the logs, the route only sealed, a shared point only as an opaque token) are then
+written once. The gateway keeps nothing about the turn: whether the route is kept is decided by
+the action that opens a handoff, and only when the person consented (`bot.routes`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Final
 
 from bot.identity import Channel, Person, person
 from bot.ordering import KeyedLocks
 from bot.points import PointStore
 from bot.rasa import BotMessage, RasaClient, RasaUnavailable
-from bot.routes import Route, RouteStore
+from bot.routes import Route, RouteError, RouteSeal
 
 logger = logging.getLogger(__name__)
+
+#: The metadata key of the sealed reply route (actions/handoff.py reads the same key).
+REPLY_ROUTE: Final = "reply_route"
 
 
 class Relay:
@@ -30,12 +33,13 @@ class Relay:
         self,
         rasa: RasaClient,
         secret: bytes,
-        routes: RouteStore | None,
+        seal: RouteSeal | None,
         points: PointStore | None = None,
     ) -> None:
         self.rasa = rasa
         self._secret = secret
-        self.routes = routes
+        #: None (ROUTE_KEY unset): no route goes to Rasa, so none can be kept
+        self.seal = seal
         #: shared points waiting for the action server (None: no endpoint to fetch them from)
         self.points = points
         self._locks = KeyedLocks()
@@ -66,29 +70,29 @@ class Relay:
     ) -> list[BotMessage] | None:
         """Rasa's answer, or None when Rasa cannot answer (the caller says so, kindly).
 
-        ``metadata`` must not hold the user id; ``event`` names the kind of message for the log.
+        ``metadata`` must not hold the user id; ``route`` goes only sealed (`reply_route`), and
+        only when ROUTE_KEY is set. ``event`` names the kind of message for the log.
         """
         body = {"channel": who.channel, **{k: v for k, v in metadata.items() if v is not None}}
+        sealed = self._sealed(who, route)
+        if sealed is not None:
+            body[REPLY_ROUTE] = sealed
         try:
             answers = await self.rasa.send(who.sender, text, body)
         except RasaUnavailable as exc:
             logger.warning("%s %s %s: rasa unavailable (%s)", who.channel, who.short, event, exc)
             return None
         logger.info("%s %s %s: %d answer(s)", who.channel, who.short, event, len(answers))
-        await self.keep_route(who, route)
         return answers
 
-    async def keep_route(self, who: Person, route: Route) -> None:
-        """Seal the route into the person's handoff if one is open and consented (else nothing).
-
-        A failure here must not cost the person their answer: it is logged and the next turn
-        tries again.
-        """
-        if self.routes is None:
-            return
+    def _sealed(self, who: Person, route: Route) -> str | None:
+        """The sealed route for this turn's metadata; None without ROUTE_KEY or when it does not
+        fit (the person still gets their answer; only a caseworker's reply could not reach
+        them)."""
+        if self.seal is None:
+            return None
         try:
-            await asyncio.to_thread(self.routes.attach, who.key, route)
-        except Exception as exc:
-            logger.error(
-                "%s %s: reply route not kept (%s)", who.channel, who.short, type(exc).__name__
-            )
+            return self.seal.seal(route)
+        except RouteError:
+            logger.error("%s %s: reply route not sealed (too long)", who.channel, who.short)
+            return None

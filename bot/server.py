@@ -2,13 +2,14 @@
 
 Routes: ``GET /health``; ``GET``/``POST /whatsapp/webhook`` when WhatsApp is configured;
 ``POST /telegram/webhook`` in Telegram's webhook mode (the ``X-Telegram-Bot-Api-Secret-Token``
-header must equal TELEGRAM_WEBHOOK_SECRET, else 403). When GATEWAY_INTERNAL_TOKEN is set, two
-endpoints behind it as a bearer token (403 without): ``POST /internal/handoff-reply`` for the
-console's caseworker replies, and ``GET /internal/point/{token}`` for the action server, which
-trades the token Rasa got for a shared location for the point, once (404 when unknown, taken
-or expired; see `bot.points`). Telegram's Application starts
-and stops in the app's lifespan, as in python-telegram-bot's custom-webhook example, so
-uvicorn's own signal handling shuts everything down in order.
+header must equal TELEGRAM_WEBHOOK_SECRET, else 403). When GATEWAY_INTERNAL_TOKEN is set, three
+endpoints behind it as a bearer token (403 without): ``POST /internal/handoff-reply`` and
+``POST /internal/handoff-closed`` for the console's caseworker replies (`bot.followup`), and
+``GET /internal/point/{token}`` for the action server, which trades the token Rasa got for a
+shared location for the point, once (404 when unknown, taken or expired; see `bot.points`).
+The process opens no database: what it needs of a handoff comes in the request. Telegram's
+Application starts and stops in the app's lifespan, as in python-telegram-bot's
+custom-webhook example, so uvicorn's own signal handling shuts everything down in order.
 """
 
 from __future__ import annotations
@@ -21,22 +22,20 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 
 import uvicorn
-from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route as HttpRoute
 
-from bot.followup import Delivery, FollowupError, Followups
+from bot.followup import LANGUAGES, Delivery, FollowupError, Followups
 from bot.points import PointStore
 from bot.rasa import RasaClient
 from bot.relay import Relay
-from bot.routes import RouteStore
+from bot.routes import RouteError, RouteSeal
 from bot.settings import Settings
-from bot.telegram_gateway import TelegramGateway
-from bot.whatsapp_gateway import WhatsAppGateway
-from bot.window import ServiceWindow
-from store import db
+from bot.telegram.gateway import TelegramGateway
+from bot.whatsapp.gateway import WhatsAppGateway
+from bot.whatsapp.window import ServiceWindow
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +51,6 @@ class Gateway:
         settings: Settings,
         *,
         clock: Callable[[], float] = time.time,
-        engine: Engine | None = None,
     ) -> None:
         self.settings = settings
         self.rasa = RasaClient(
@@ -62,15 +60,19 @@ class Gateway:
             backoff=settings.rasa_backoff,
         )
         self.window = ServiceWindow(clock)
-        self.routes = RouteStore(settings.route_keys, engine or db.engine(settings.database_url))
+        #: seals each turn's reply route for Rasa and opens it for a caseworker's reply; None
+        #: without ROUTE_KEY: no route travels and caseworker replies are off
+        self.seal = RouteSeal(settings.route_keys) if settings.route_keys else None
         #: shared points wait here for the action server; without the internal endpoint it
         #: could not fetch them, so none are kept and Rasa asks for the corregimiento instead
         self.points = PointStore() if settings.internal_token else None
-        self.relay = Relay(self.rasa, settings.hash_key, self.routes, self.points)
+        self.relay = Relay(self.rasa, settings.hash_key, self.seal, self.points)
         self.telegram = (
             TelegramGateway(settings.telegram, self.relay) if settings.telegram else None
         )
-        self.followups = Followups(self.routes, self.window, telegram=self.telegram)
+        self.followups = Followups(
+            self.seal, self.window, self.relay.person, telegram=self.telegram
+        )
         self.whatsapp: WhatsAppGateway | None = None
         if settings.whatsapp is not None:
             self.whatsapp = WhatsAppGateway(
@@ -83,9 +85,11 @@ class Gateway:
             self.followups.template = settings.whatsapp.followup_template
         self.app = Starlette(routes=self._routes(), lifespan=self._lifespan)
 
-    async def send_to_person(self, conversation_key: str, text: str) -> Delivery:
-        """A caseworker's text to the person behind the open handoff with this key."""
-        return await self.followups.send_to_person(conversation_key, text)
+    async def send_to_person(
+        self, route: str, language: str, text: str, *, conversation_key: str | None = None
+    ) -> Delivery:
+        """A caseworker's text to the person the sealed route of their handoff leads to."""
+        return await self.followups.send(route, language, text, conversation_key=conversation_key)
 
     def _routes(self) -> list[HttpRoute]:
         routes = [HttpRoute("/health", self.health, methods=["GET"])]
@@ -99,6 +103,7 @@ class Gateway:
         if self.settings.internal_token:
             routes += [
                 HttpRoute("/internal/handoff-reply", self.handoff_reply, methods=["POST"]),
+                HttpRoute("/internal/handoff-closed", self.handoff_closed, methods=["POST"]),
                 HttpRoute("/internal/point/{token}", self.point, methods=["GET"]),
             ]
         return routes
@@ -118,6 +123,11 @@ class Gateway:
             logger.warning(
                 "GATEWAY_INTERNAL_TOKEN is not set: a shared location is answered with the "
                 "corregimiento question (the action server cannot fetch the point)"
+            )
+        if self.seal is None and self.settings.channels:
+            logger.warning(
+                "ROUTE_KEY is not set: no reply route goes to Rasa, so caseworker replies "
+                "cannot reach anyone"
             )
         try:
             yield
@@ -162,21 +172,49 @@ class Gateway:
         return bool(token) and hmac.compare_digest(given.encode(), token.encode())
 
     async def handoff_reply(self, request: Request) -> Response:
-        """The console's caseworker reply: ``{"conversation_key": ..., "text": ...}``."""
+        """The console's caseworker reply, with what the handoff row holds: ``{"route": the
+        sealed reply_route, "language": "es"|"en", "text": ..., "conversation_key": optional}``.
+
+        200 ``{"channel", "sent", "held"}``; 400 for a bad body; 422 for a route this gateway
+        cannot open (forged, altered, another key, or not this conversation's); 409 when the
+        text cannot go (channel not configured here, refused by it); 503 without ROUTE_KEY.
+        """
         if not self._internal(request):
             return PlainTextResponse("forbidden", status_code=403)
+        body = await _json_object(request) or {}
+        route, language, text = body.get("route"), body.get("language"), body.get("text")
+        key = body.get("conversation_key")
+        if (
+            not isinstance(route, str)
+            or not isinstance(language, str)
+            or not isinstance(text, str)
+            or not (key is None or isinstance(key, str))
+        ):
+            return JSONResponse({"error": "route, language and text are required"}, 400)
+        if language not in LANGUAGES:
+            return JSONResponse({"error": "language must be 'es' or 'en'"}, 400)
+        if self.seal is None:
+            return JSONResponse({"error": "ROUTE_KEY is not set: caseworker replies are off"}, 503)
         try:
-            data = await request.json()
-            key, text = str(data["conversation_key"]), str(data["text"])
-        except (ValueError, KeyError, TypeError):
-            return JSONResponse({"error": "conversation_key and text are required"}, 400)
-        try:
-            delivery = await self.send_to_person(key, text)
+            delivery = await self.send_to_person(route, language, text, conversation_key=key)
+        except RouteError as exc:
+            logger.warning("caseworker reply with an unusable route refused")
+            return JSONResponse({"error": str(exc)}, 422)
         except FollowupError as exc:
             return JSONResponse({"error": str(exc)}, 409)
         return JSONResponse(
             {"channel": delivery.channel, "sent": delivery.sent, "held": delivery.held}
         )
+
+    async def handoff_closed(self, request: Request) -> Response:
+        """The console closed a handoff (or the person's data was erased): ``{"conversation_key":
+        ...}``; the WhatsApp texts held for that person are dropped. 200 ``{"dropped": n}``."""
+        if not self._internal(request):
+            return PlainTextResponse("forbidden", status_code=403)
+        key = (await _json_object(request) or {}).get("conversation_key")
+        if not isinstance(key, str) or not key:
+            return JSONResponse({"error": "conversation_key is required"}, 400)
+        return JSONResponse({"dropped": self.followups.drop_held(key)})
 
     async def point(self, request: Request) -> Response:
         """The action server's one read of a shared point: ``{"lat": ..., "lon": ...}``, then the
@@ -220,3 +258,12 @@ class Gateway:
         finally:
             server.should_exit = True
             await task
+
+
+async def _json_object(request: Request) -> dict[str, object] | None:
+    """The request's JSON body if it is an object, else None."""
+    try:
+        data = await request.json()
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None

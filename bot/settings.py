@@ -9,13 +9,11 @@ never shows them.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from privacy import redact
-from store.settings import REPO_ROOT
+from privacy import keys
 
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 DEFAULT_PORT = 8081
@@ -23,8 +21,6 @@ DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 #: The Graph API version is part of the base address, so a deployment moves to a newer one by
 #: changing WHATSAPP_GRAPH_URL alone.
 DEFAULT_GRAPH_URL = "https://graph.facebook.com/v21.0"
-#: Where a development route key is kept when ROUTE_KEY is unset (as var/hash_key for HASH_KEY).
-DEV_ROUTE_KEY_PATH = REPO_ROOT / "var" / "route_key"
 
 _Getter = Callable[[str], "str | None"]
 
@@ -66,16 +62,17 @@ class Settings:
     """Everything the gateway process needs; build it with `from_env` (tests build it directly)."""
 
     hash_key: bytes = field(repr=False)
-    #: Fernet keys (urlsafe base64, 32 bytes); the first encrypts, all decrypt (rotation)
+    #: Fernet keys (urlsafe base64, 32 bytes); the first seals, all open (rotation). Empty
+    #: (ROUTE_KEY unset): no reply route travels with the messages, caseworker replies are off
     route_keys: tuple[str, ...] = field(repr=False)
     rasa_url: str = DEFAULT_RASA_URL
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
-    database_url: str | None = None
     telegram: TelegramSettings | None = None
     whatsapp: WhatsAppSettings | None = None
-    #: bearer token of POST /internal/handoff-reply and GET /internal/point/{token} (the action
-    #: server holds the same one); both are off without it, and shared points are not kept
+    #: bearer token of POST /internal/handoff-reply, POST /internal/handoff-closed and GET
+    #: /internal/point/{token} (the action server holds the same one); all are off without it,
+    #: and shared points are not kept
     internal_token: str | None = field(default=None, repr=False)
     rasa_timeout: float = 30.0
     rasa_attempts: int = 3
@@ -98,12 +95,11 @@ class Settings:
             return value or None
 
         return cls(
-            hash_key=redact.hash_key_from_env(allow_dev_default=True, environ=env),
+            hash_key=keys.hash_key_from_env(env),
             route_keys=route_keys_from_env(env),
             rasa_url=(get("RASA_URL") or DEFAULT_RASA_URL).rstrip("/"),
             host=get("GATEWAY_HOST") or "127.0.0.1",
             port=_int(get("GATEWAY_PORT"), DEFAULT_PORT, "GATEWAY_PORT"),
-            database_url=get("DATABASE_URL"),
             telegram=_telegram(get),
             whatsapp=_whatsapp(get),
             internal_token=get("GATEWAY_INTERNAL_TOKEN"),
@@ -162,32 +158,12 @@ def _whatsapp(get: _Getter) -> WhatsAppSettings | None:
 
 
 def route_keys_from_env(
-    environ: Mapping[str, str] | None = None, dev_key_path: Path | None = None
+    environ: Mapping[str, str] | None = None, var_dir: Path | None = None
 ) -> tuple[str, ...]:
-    """``ROUTE_KEY`` (comma-separated Fernet keys, newest first) or a development key.
+    """``ROUTE_KEY``: comma-separated Fernet keys, newest first (the first seals, all open).
 
-    Production sets ROUTE_KEY (``python -c 'from cryptography.fernet import Fernet;
-    print(Fernet.generate_key().decode())'``) and keeps it: without it the stored reply routes of
-    open handoffs cannot be read. In development one is generated once into ``var/route_key``
-    (mode 0600), as ``var/hash_key`` is for HASH_KEY.
+    Production sets ROUTE_KEY and keeps it: without it the sealed reply routes of open handoffs
+    cannot be read. Only the development profile makes one up (privacy/keys.py, var/route_key).
     """
-    env = os.environ if environ is None else environ
-    value = env.get("ROUTE_KEY", "").strip()
-    if value:
-        return tuple(key.strip() for key in value.split(",") if key.strip())
-    path = DEV_ROUTE_KEY_PATH if dev_key_path is None else dev_key_path
-    if not path.exists():
-        from cryptography.fernet import Fernet
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".route_key.{secrets.token_hex(4)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(Fernet.generate_key().decode() + "\n")
-        try:
-            os.link(tmp, path)  # fails if another process made one first: use theirs
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(tmp)
-    return (path.read_text(encoding="utf-8").strip(),)
+    value = keys.secret("ROUTE_KEY", environ, var_dir=var_dir)
+    return tuple(key.strip() for key in value.split(",") if key.strip())

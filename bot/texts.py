@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
+from content.contacts import iom_contact
+
 Language = Literal["es", "en"]
 
-#: The IOM contact (directory: oim-panama), the same as actions/context.py gives.
-IOM_CONTACT: Final = {
-    "es": "OIM Panamá: +507 305-3350, iompanama@iom.int",
-    "en": "IOM Panama: +507 305-3350, iompanama@iom.int",
-}
+#: The IOM contact, from content/data/contacts.yaml (the one domain.yml's responses show).
+IOM_CONTACT: Final = {"es": iom_contact().line("es"), "en": iom_contact().line("en")}
 
 _TEXTS: Final[dict[str, dict[str, str]]] = {
     # /start: the privacy notice in two lines (one per language), before anything is sent on.

@@ -38,6 +38,8 @@ HANDOFF_STATUSES: Final = ("open", "in_progress", "closed")
 FLAG_KINDS: Final = ("closed", "wrong_data")
 #: Caseworkers need the gist, not a transcript.
 MAX_SUMMARY_CHARS: Final = 500
+#: the size of handoff.reply_route
+MAX_REPLY_ROUTE_CHARS: Final = 200
 
 
 def _id() -> str:
@@ -94,9 +96,9 @@ class Handoff(Base):
     channel: Mapped[str] = mapped_column(String(16))
     #: the person said yes to the consent question (an emergency alone is not consent)
     consented: Mapped[bool] = mapped_column(Boolean, default=False)
-    #: how to write back: sealed (Fernet) by the gateway, only for a consented handoff, and
-    #: emptied when the handoff closes (bot/routes.py)
-    reply_route: Mapped[str] = mapped_column(String(200), default="")
+    #: how to write back to the person: an opaque token from the channel side, kept only for
+    #: a consented handoff and emptied when the handoff closes
+    reply_route: Mapped[str] = mapped_column(String(MAX_REPLY_ROUTE_CHARS), default="")
     summary: Mapped[str] = mapped_column(String(MAX_SUMMARY_CHARS), default="")
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -169,13 +171,20 @@ def open_handoff(
     summary: str,
     urgent: bool = False,
     consented: bool = False,
+    reply_route: str = "",
     engine: Engine | None = None,
 ) -> str:
     """Open (or reuse) the person's handoff; the summary is scrubbed before it is stored.
 
     One open handoff per person: a second request, or an emergency during an open handoff,
     updates it (urgent stays urgent) rather than queueing the same person twice.
+    ``reply_route`` is how to write back to the person, as the channel side gave it (opaque
+    here); it is kept only with ``consented``, and emptied when the handoff closes.
     """
+    if reply_route and not consented:
+        raise ValueError("a reply route is kept only for a handoff the person agreed to")
+    if len(reply_route) > MAX_REPLY_ROUTE_CHARS:
+        raise ValueError(f"reply_route is longer than {MAX_REPLY_ROUTE_CHARS} characters")
     clean = redact(summary).text[:MAX_SUMMARY_CHARS]
     with db.session(engine) as s:
         existing = s.scalars(
@@ -191,6 +200,8 @@ def open_handoff(
             existing.language = language
             if clean:
                 existing.summary = clean
+            if reply_route:
+                existing.reply_route = reply_route
             return existing.id
         row = Handoff(
             conversation_key=conversation_key,
@@ -201,7 +212,7 @@ def open_handoff(
             summary=clean,
             urgent=urgent,
             consented=consented,
-            reply_route="",
+            reply_route=reply_route,
         )
         s.add(row)
     return row.id

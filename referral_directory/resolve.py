@@ -10,13 +10,13 @@ next place, and names that are also everyday words are matched only as written.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
 from referral_directory.models import PLACE_LEVELS
+from text import fold, strip_place_cue
 
 #: Fuzzy matches below this score (0-100) are not accepted as the place.
 ACCEPT_SCORE = 85.0
@@ -27,20 +27,13 @@ SUGGEST_SCORE = 60.0
 #: Longer text is not a place name: answered at once, without fuzzy matching.
 MAX_QUERY_CHARS = 80
 
-_CUES = re.compile(
-    r"^(?:(?:el|la|del|de|en|in|at|the)\s+)*"
-    r"(?:corregimiento|corr|distrito|district|provincia|province)\s+(?:de\s+|of\s+)?"
-)
-
 
 def normalize(text: str) -> str:
     """Lower case, no accents, punctuation as spaces: how the index compares names.
 
-    NFKD also turns "º" (as in "Bº Balboa") into "o".
+    Folding (`text.fold`) also turns "º" (as in "Bº Balboa") into "o".
     """
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", fold(text)).split())
 
 
 @dataclass(frozen=True)
@@ -127,14 +120,16 @@ class PlaceIndex:
         text = normalize(query)
         if not text or len(text) > MAX_QUERY_CHARS:
             return Resolution(query, None)
-        for candidate in dict.fromkeys((text, _CUES.sub("", text))):
+        # "vivo en herrera", "el corregimiento de Herrera": the name without the cue words
+        named = normalize(strip_place_cue(query))
+        for candidate in dict.fromkeys((text, named)):
             ids = self.forms.get(candidate)
             if ids:
                 place = self._most_specific(ids)
                 if place is not None:
                     return Resolution(query, place)
                 return Resolution(query, None, self._names(ids))
-        text = _CUES.sub("", text) or text
+        text = named or text
         scored: dict[str, float] = {}
         for form, score, _ in process.extract(
             text, self.fuzzy_forms, scorer=fuzz.ratio, limit=25, score_cutoff=SUGGEST_SCORE

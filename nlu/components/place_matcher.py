@@ -21,7 +21,9 @@ from rapidfuzz.distance import OSA
 
 from nlu.components.text import Word, folded_key, words
 
-# Words after which a following word is very likely a place.
+# Words after which a following word is very likely a place. The application holds the same
+# set (`text.PLACE_CUES`, which strips them before a place is looked up); a test
+# (tests/tools/test_one_copy.py) keeps the two equal.
 PLACE_CUES = frozenset(
     {
         # Spanish

@@ -3,6 +3,10 @@
 People type place names without accents, in any case, with dots and odd symbols
 ("b. balboa", "Bº Colón"); folding both the data and the message the same way lets
 an exact dictionary lookup do most of the work before any fuzzy matching.
+
+The application folds with its own copy (`text.fold`, in the top-level `text/` package): these
+components run in Rasa's environment and import nothing of the application.
+`tests/tools/test_one_copy.py` checks that the two fold every tricky string the same way.
 """
 
 from __future__ import annotations

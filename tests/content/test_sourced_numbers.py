@@ -9,9 +9,9 @@ can read is searched for anything that could be dialled, and each one must be in
 - the orientation content (`content/data/content.yaml`): every string of the file,
   and each answer as `replies.topic_answer` renders it, in es and en;
 - what the gateway says itself (`bot/texts.py`), in es, en and both at once;
-- what Python renders: the IOM contact of the actions, the words of `actions.replies`,
-  the referral card, and every page of services for every corregimiento, searched on a directory
-  migrated and seeded as `make run` does.
+- what Python renders: the contacts (`content/data/contacts.yaml`), the words of
+  `actions.replies`, the referral card, and every page of services for every corregimiento,
+  searched on a directory migrated and seeded as `make run` does.
 
 "Could be dialled" is wide on purpose, so a new number cannot slip by: anything
 libphonenumber takes for a possible Panamanian (or foreign) number, any other group of seven
@@ -33,9 +33,9 @@ import yaml
 from phonenumbers import Leniency, PhoneNumberMatcher
 from sqlalchemy import Engine, select
 
-from actions import context as action_context
 from actions import replies
 from bot import texts as gateway_texts
+from content.contacts import load_contacts
 from content.topics import CONTENT_FILE, LANGUAGES, TOPICS, load_content
 from referral_directory.models import Service
 from referral_directory.placedb import forget_place_index
@@ -227,9 +227,11 @@ def gateway_own_texts() -> list[Shown]:
 
 
 def python_texts() -> list[Shown]:
-    """What the actions and actions.replies write without the directory's data."""
+    """The contacts, and what actions.replies writes without the directory's data."""
     found: list[Shown] = [
-        (f"actions/context.py IOM_CONTACT[{k}]", v) for k, v in action_context.IOM_CONTACT.items()
+        (f"contacts.yaml {contact.id} ({language})", contact.line(language))
+        for contact in load_contacts().values()
+        for language in ("es", "en")
     ]
     for language in LANGUAGES:
         found += _strings(replies.words(language), f"replies.words({language})")

@@ -2,8 +2,10 @@
 
 All three processes of the Procfile run: Rasa, the action server and the gateway (`python -m
 bot`, Telegram in webhook mode and WhatsApp), with one set of keys: the gateway and the action
-server share HASH_KEY (conversation keys), DATABASE_URL (the handoff table), ROUTE_KEY is the
-gateway's own (reply routes) and GATEWAY_INTERNAL_TOKEN guards the gateway's internal endpoints.
+server share HASH_KEY (conversation keys), ROUTE_KEY is the gateway's own (it seals reply
+routes; the action server keeps them sealed) and GATEWAY_INTERNAL_TOKEN guards the gateway's
+internal endpoints. DATABASE_URL is the action server's: honcho gives every process the same
+environment, and scripts/run-gateway does not pass it on to the gateway, which holds no data.
 Telegram and Meta are local servers in this test process (tests/gateways/fakes.py), started
 before the stack so the gateway can reach them when it starts.
 """
@@ -24,7 +26,7 @@ import pytest
 import yaml
 from cryptography.fernet import Fernet
 
-from privacy.redact import conversation_key
+from privacy.keys import conversation_key
 from tests.gateways.fakes import FakeGraph, FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +40,7 @@ E2E_DIRECTORY = ROOT / "var" / "e2e" / "directory.sqlite"
 STACK_LOG = ROOT / "var" / "e2e-stack.log"
 #: the stack's secret for conversation keys (action server and gateway): tests compute keys with it
 HASH_KEY = "e2e-" + uuid.uuid4().hex + uuid.uuid4().hex
-#: the gateway's Fernet key for reply routes (without it the gateway would make var/route_key)
+#: the gateway's Fernet key for reply routes (outside the development profile it is required)
 ROUTE_KEY = Fernet.generate_key().decode()
 #: the gateway's channels, pointed at the fake Bot API and Cloud API servers
 TELEGRAM_TOKEN = "4242:E2E-" + uuid.uuid4().hex

@@ -2,13 +2,17 @@
 
 The gateway is the stack's own process, `python -m bot` started by honcho from the Procfile
 (`gateway: scripts/run-gateway`) with the stack's keys (tests/e2e/conftest.py): the same
-HASH_KEY and DATABASE_URL as the action server, its own ROUTE_KEY, GATEWAY_INTERNAL_TOKEN.
+HASH_KEY as the action server, its own ROUTE_KEY, GATEWAY_INTERNAL_TOKEN, and no DATABASE_URL
+(scripts/run-gateway does not pass it on: the gateway holds no data).
 Telegram and Meta are local servers that speak the Bot API and the Cloud API
 (tests/gateways/fakes.py), one of each for the session. Telegram runs in webhook mode here
 (Telegram's posts carry the secret header); polling is covered in tests/gateways. One Spanish
 conversation per channel to a list of services with buttons, an emergency, a shared location, a
-voice note and a forged webhook; and a caseworker's reply to a consented handoff, back through
-the gateway to the person's Telegram chat.
+voice note and a forged webhook; and a caseworker's reply to a consented handoff: the reply
+route travels sealed in the metadata of every message, the action server keeps it on the
+handoff the person agreed to, and the test, standing in for the console, reads it from the
+handoff row in the stack's database and posts it back to the gateway with the text, which
+reaches the person's Telegram chat.
 
 A shared location reaches Rasa as a token only: the stack's action server takes the point from
 this gateway (GATEWAY_URL, GATEWAY_INTERNAL_TOKEN) and answers with the services near it, and
@@ -24,6 +28,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -38,6 +43,7 @@ from tests.e2e.conftest import (
     APP_SECRET,
     E2E_DIRECTORY,
     GATEWAY_INTERNAL_TOKEN,
+    GATEWAY_PORT,
     PHONE_ID,
     TELEGRAM_SECRET,
     Stack,
@@ -235,8 +241,10 @@ async def test_telegram_emergency_location_voice_and_forged_webhook(
         [event] = user_events(stack, where.sender)
         assert event["text"] == "/find_service"
         gateway_keys = set(event["metadata"]) - RASA_METADATA
-        assert gateway_keys == {"channel", "language_hint", "point_token"}
+        assert gateway_keys == {"channel", "language_hint", "point_token", "reply_route"}
         assert event["metadata"]["channel"] == "telegram"
+        assert event["metadata"]["reply_route"].startswith("fernet:")
+        assert str(where.user_id) not in json.dumps(stack.tracker_events(where.sender))
         assert await point_left(client, event) == 404  # taken by the action server: forgotten
         assert coordinates_kept(stack, where.sender) == []
 
@@ -260,7 +268,8 @@ def handoffs_of(key: str) -> list[casework.Handoff]:
 
 
 async def route_kept(key: str) -> casework.Handoff:
-    """The person's open handoff once the gateway has sealed the reply route into it."""
+    """The person's open handoff once the action server has kept the sealed reply route on it
+    (in the turn of the person's "yes"; a moment's grace for the database)."""
     deadline = time.monotonic() + 10
     while True:
         rows = [h for h in handoffs_of(key) if h.status != "closed"]
@@ -286,22 +295,32 @@ async def test_a_caseworker_reply_reaches_the_person_through_the_stacks_gateway(
             telegram.press(chat.user_id, buttons(consent)["Sí"]),
             lambda ms: any("tu caso está en la lista" in m["text"] for m in ms),
         )
-        # the action server stored the handoff under the key the gateway computes with the
-        # same HASH_KEY, so the gateway found it and sealed the chat into it
+        # the gateway sent the chat sealed with the "yes", and the action server kept it on
+        # the handoff it opened, under the key the gateway computes with the same HASH_KEY
         handoff = await route_kept(person_key(chat.sender))
         assert handoff.consented and not handoff.urgent and handoff.channel == "telegram"
         assert str(chat.user_id) not in handoff.reply_route
+        yes = [e for e in user_events(stack, chat.sender) if e["text"] == buttons(consent)["Sí"]]
+        assert yes[-1]["metadata"]["reply_route"] == handoff.reply_route
+        assert str(chat.user_id) not in json.dumps(stack.tracker_events(chat.sender))
 
+        # the console's part: what the handoff row holds, and the caseworker's text
         reply = f"Hola, soy Marta, de la OIM. Te escribo por tu caso {uuid.uuid4().hex[:6]}."
-        body = {"conversation_key": handoff.conversation_key, "text": reply}
+        body = {
+            "route": handoff.reply_route,
+            "language": handoff.language,
+            "text": reply,
+            "conversation_key": handoff.conversation_key,
+        }
+        auth = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
         refused = await client.post("/internal/handoff-reply", json=body)
         assert refused.status_code == 403
+        route = handoff.reply_route
+        tampered = {**body, "route": route[:-10] + ("B" if route[-10] == "A" else "A") + route[-9:]}
+        forged = await client.post("/internal/handoff-reply", json=tampered, headers=auth)
+        assert forged.status_code == 422
         before = len(telegram.sent(chat.user_id))
-        response = await client.post(
-            "/internal/handoff-reply",
-            json=body,
-            headers={"Authorization": f"Bearer {INTERNAL_TOKEN}"},
-        )
+        response = await client.post("/internal/handoff-reply", json=body, headers=auth)
         assert response.status_code == 200, response.text
         assert response.json() == {"channel": "telegram", "sent": "text", "held": False}
         delivered = await until(
@@ -310,6 +329,27 @@ async def test_a_caseworker_reply_reaches_the_person_through_the_stacks_gateway(
         )
     assert [m["text"] for m in delivered] == [reply]
     assert all(m["text"] != reply for m in telegram.sent(chat.user_id)[:before])
+
+
+async def test_the_stacks_gateway_runs_without_a_database_url(stack: Stack) -> None:
+    """The gateway process honcho started (``python -m bot`` on the stack's port) was given no
+    DATABASE_URL, though the action server beside it was."""
+    found: dict[str, dict[str, str]] = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            command = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
+            module = command[command.index("-m") + 1] if "-m" in command[:-1] else None
+            if module not in ("bot", "rasa_sdk"):
+                continue
+            pairs = (proc / "environ").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        env = dict(pair.partition("=")[::2] for pair in pairs if "=" in pair)
+        if env.get("GATEWAY_PORT") == str(GATEWAY_PORT):
+            found[module] = env
+    assert set(found) == {"bot", "rasa_sdk"}, "the stack's gateway and action server"
+    assert "DATABASE_URL" not in found["bot"]
+    assert found["rasa_sdk"]["DATABASE_URL"] == f"sqlite:///{E2E_DIRECTORY}"
 
 
 # --- WhatsApp -------------------------------------------------------------------------------------
@@ -397,7 +437,8 @@ async def test_whatsapp_emergency_location_voice_and_forged_webhook(
         assert "Herrera" in options(question)
         [event] = user_events(stack, where.sender)
         assert event["text"] == "/find_service"
-        assert set(event["metadata"]) - RASA_METADATA == {"channel", "point_token"}
+        assert set(event["metadata"]) - RASA_METADATA == {"channel", "point_token", "reply_route"}
+        assert where.person.wa_id not in json.dumps(stack.tracker_events(where.sender))
         assert await point_left(client, event) == 404
         assert coordinates_kept(stack, where.sender) == []
 

@@ -103,7 +103,7 @@ def test_with_the_action_server_down_an_emergency_still_gets_the_numbers_promptl
     took = time.monotonic() - started
     assert replies, "no reply at all"
     # no language slot without the action server: the numbers go out in both languages, at once
-    assert replies[0].startswith(variation_text(responses, "utter_emergency", "es"))
+    assert replies[0] == variation_text(responses, "utter_emergency", "es")
     assert "911" in replies[0] and "147" in replies[0]
     assert took < PROMPT, f"the numbers took {took:.1f} s"
     # nothing from the action server reached the person: the follow-up (urgent handoff) did not
@@ -120,4 +120,8 @@ def test_with_the_action_server_down_an_english_emergency_is_still_answered_in_e
     response's unconditioned variation carries both languages: the English text is in it."""
     replies = [r.get("text", "") for r in rasa_alone.say(sender, "my husband is beating me")]
     assert "911" in replies[0]
-    assert variation_text(responses, "utter_emergency", "en") in replies[0]
+    # Rasa's REST channel sends a text's paragraphs ("\n\n") as messages of their own
+    assert replies[:2] == [
+        variation_text(responses, "utter_emergency", "es"),
+        variation_text(responses, "utter_emergency", "en"),
+    ]

@@ -1,24 +1,24 @@
-"""Fixtures for the gateway tests: fake Bot API, Graph API and Rasa servers, a migrated database,
-and settings that point the real gateway at them."""
+"""Fixtures for the gateway tests: fake Bot API, Graph API and Rasa servers, and settings that
+point the real gateway at them. No database: the gateway holds none."""
 
 from __future__ import annotations
 
+import json
 import socket
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import Engine, create_engine
 
+from bot.relay import REPLY_ROUTE
+from bot.routes import SEALED_PREFIX, Route, RouteSeal
 from bot.server import Gateway
 from bot.settings import Settings, TelegramSettings, WhatsAppSettings
-from store import db
 from tests.gateways.fakes import FakeGraph, FakeRasa, FakeTelegram, Json
 
 HASH_KEY = b"gateway-tests-" + uuid.uuid4().hex.encode()
@@ -74,16 +74,6 @@ def dead_url() -> Iterator[str]:
     with socket.socket() as held:
         held.bind(("127.0.0.1", 0))
         yield f"http://127.0.0.1:{held.getsockname()[1]}"
-
-
-@pytest.fixture(scope="session")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """A directory database built by Alembic (the handoff table holds the sealed routes)."""
-    path: Path = tmp_path_factory.mktemp("gateway-db") / "directory.sqlite"
-    eng = create_engine(f"sqlite:///{path}")
-    db.migrate(eng)
-    yield eng
-    eng.dispose()
 
 
 @pytest.fixture
@@ -178,12 +168,24 @@ def settings_for(
     return replace(settings, **changes)
 
 
+def without_route(received: Json, settings: Settings, route: Route) -> Json:
+    """The metadata of a message Rasa received, less its reply route, once that route is shown
+    to be sealed: it opens to ``route`` with the gateway's ROUTE_KEY, and neither it nor any
+    other part of what Rasa received holds the chat id or phone number in clear."""
+    metadata = dict(received["metadata"])
+    sealed = metadata.pop(REPLY_ROUTE)
+    assert isinstance(sealed, str) and sealed.startswith(SEALED_PREFIX)
+    assert RouteSeal(settings.route_keys).unseal(sealed) == route
+    assert route.address not in json.dumps(received)
+    return metadata
+
+
 @asynccontextmanager
 async def running(
-    settings: Settings, engine: Engine, clock: Callable[[], float] | None = None
+    settings: Settings, clock: Callable[[], float] | None = None
 ) -> AsyncIterator[tuple[Gateway, httpx.AsyncClient]]:
     """The real gateway, served on a free port, and a client for its address."""
-    gateway = Gateway(settings, engine=engine, **({"clock": clock} if clock else {}))
+    gateway = Gateway(settings, **({"clock": clock} if clock else {}))
     async with (
         gateway.serving(port=0) as url,
         httpx.AsyncClient(base_url=url, timeout=10) as client,

@@ -13,12 +13,13 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
-from sqlalchemy import Engine
+from cryptography.fernet import Fernet
 
 from bot import ratelimit
 from bot.logs import configure
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings, SettingsError, route_keys_from_env
+from privacy.keys import KeyConfigError
 from tests.gateways.conftest import (
     APP_SECRET,
     GRAPH_TOKEN,
@@ -29,6 +30,8 @@ from tests.gateways.conftest import (
     settings_for,
 )
 from tests.gateways.fakes import FakeGraph, FakeRasa, FakeTelegram, WhatsAppUser, wait_for
+
+KEY_A, KEY_B = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 
 
 @pytest.fixture
@@ -51,7 +54,6 @@ async def test_logs_hold_no_phone_number_id_text_or_token(
     fake_rasa: FakeRasa,
     fake_telegram: FakeTelegram,
     fake_graph: FakeGraph,
-    engine: Engine,
     dead_url: str,
 ) -> None:
     telegram_user, phone = 987654321, "50761234567"
@@ -60,7 +62,7 @@ async def test_logs_hold_no_phone_number_id_text_or_token(
     settings = settings_for(
         fake_rasa.url, telegram=fake_telegram, graph=fake_graph, internal_token=INTERNAL_TOKEN
     )
-    async with running(settings, engine) as (_, client):
+    async with running(settings) as (_, client):
         fake_telegram.push(fake_telegram.text(telegram_user, secret_words))
         fake_telegram.push(fake_telegram.voice(telegram_user))
         fake_telegram.push(fake_telegram.location(telegram_user, 8.87, -79.78))
@@ -70,7 +72,7 @@ async def test_logs_hold_no_phone_number_id_text_or_token(
         await wait_for(lambda: len(fake_telegram.sent(telegram_user)) == 4)
         await wait_for(lambda: len(fake_graph.sent(phone)) == 2)
     dead = settings_for(dead_url, telegram=fake_telegram)
-    async with running(dead, engine):
+    async with running(dead):
         fake_telegram.push(fake_telegram.text(telegram_user, secret_words))
         await wait_for(lambda: len(fake_telegram.sent(telegram_user)) == 5)
     log = gateway_log.getvalue()
@@ -91,7 +93,7 @@ async def test_logs_hold_no_phone_number_id_text_or_token(
 def test_settings_come_from_the_environment(tmp_path: Path) -> None:
     env = {
         "HASH_KEY": "k" * 40,
-        "ROUTE_KEY": "a,b",
+        "ROUTE_KEY": f"{KEY_A},{KEY_B}",
         "TELEGRAM_TOKEN": "123:abc",
         "TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot",
         "WHATSAPP_TOKEN": "t",
@@ -106,9 +108,9 @@ def test_settings_come_from_the_environment(tmp_path: Path) -> None:
     assert settings.telegram is not None and not settings.telegram.webhook
     assert settings.whatsapp is not None
     assert settings.whatsapp.graph_url == "https://graph.facebook.com/v21.0"
-    assert settings.route_keys == ("a", "b")
+    assert settings.route_keys == (KEY_A, KEY_B)
     assert "123:abc" not in repr(settings) and "'s'" not in repr(settings)
-    no_channel = Settings.from_env({"HASH_KEY": "k" * 40, "ROUTE_KEY": "a"})
+    no_channel = Settings.from_env({"HASH_KEY": "k" * 40, "ROUTE_KEY": KEY_A})
     assert no_channel.channels == []
 
 
@@ -124,14 +126,22 @@ def test_a_half_configured_channel_is_an_error_naming_what_is_missing(
     env: dict[str, str], message: str
 ) -> None:
     with pytest.raises(SettingsError, match=message):
-        Settings.from_env({"HASH_KEY": "k" * 40, "ROUTE_KEY": "a", **env})
+        Settings.from_env({"HASH_KEY": "k" * 40, "ROUTE_KEY": KEY_A, **env})
 
 
 def test_a_development_route_key_is_made_once_and_kept_private(tmp_path: Path) -> None:
-    path = tmp_path / "route_key"
-    first = route_keys_from_env({}, dev_key_path=path)
-    assert route_keys_from_env({}, dev_key_path=path) == first
-    assert path.stat().st_mode & 0o077 == 0
+    dev = {"APP_PROFILE": "development"}
+    first = route_keys_from_env(dev, var_dir=tmp_path)
+    assert route_keys_from_env(dev, var_dir=tmp_path) == first
+    assert (tmp_path / "route_key").stat().st_mode & 0o077 == 0
+
+
+def test_no_route_key_is_made_up_outside_development(tmp_path: Path) -> None:
+    with pytest.raises(KeyConfigError, match="ROUTE_KEY is not set"):
+        route_keys_from_env({}, var_dir=tmp_path)
+    with pytest.raises(KeyConfigError, match="not a Fernet key"):
+        route_keys_from_env({"ROUTE_KEY": "a"}, var_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
 
 
 class VirtualClock:
@@ -195,7 +205,7 @@ def test_python_m_bot_without_a_channel_says_so_and_exits_0(tmp_path: Path) -> N
     import sys
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WHATSAPP_"))}
-    env.update(HASH_KEY="k" * 40, ROUTE_KEY="a")
+    env.update(HASH_KEY="k" * 40, ROUTE_KEY=KEY_A)
     done = subprocess.run(
         [sys.executable, "-m", "bot"], env=env, capture_output=True, text=True, timeout=60
     )
@@ -203,10 +213,10 @@ def test_python_m_bot_without_a_channel_says_so_and_exits_0(tmp_path: Path) -> N
     assert "no channel configured" in done.stderr
 
 
-def test_health_route_exists_without_channels(engine: Engine, dead_url: str) -> None:
+def test_health_route_exists_without_channels(dead_url: str) -> None:
     async def check() -> int:
         settings = settings_for(dead_url)
-        async with running(settings, engine) as (_, client):
+        async with running(settings) as (_, client):
             response = await client.get("/health")
             missing = await client.post("/whatsapp/webhook", content=b"{}")
         assert missing.status_code == 404

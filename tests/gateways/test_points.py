@@ -8,16 +8,17 @@ import secrets
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import Engine
 
 from bot import points
 from bot.points import PointStore
+from bot.routes import Route
 from tests.gateways.conftest import (
     APP_SECRET,
     INTERNAL_TOKEN,
     PHONE_ID,
     running,
     settings_for,
+    without_route,
 )
 from tests.gateways.fakes import FakeGraph, FakeRasa, FakeTelegram, WhatsAppUser, wait_for
 
@@ -78,10 +79,10 @@ def test_points_expire_and_the_oldest_go_when_the_store_is_full() -> None:
 
 @pytest.mark.asyncio
 async def test_the_point_endpoint_needs_the_bearer_and_answers_once(
-    fake_rasa: FakeRasa, fake_telegram: FakeTelegram, engine: Engine
+    fake_rasa: FakeRasa, fake_telegram: FakeTelegram
 ) -> None:
     settings = settings_for(fake_rasa.url, telegram=fake_telegram, internal_token=INTERNAL)
-    async with running(settings, engine) as (gateway, client):
+    async with running(settings) as (gateway, client):
         assert gateway.points is not None
         token = gateway.points.put(9.0412345, -79.4709876)
         url = f"/internal/point/{token}"
@@ -101,10 +102,10 @@ async def test_the_point_endpoint_needs_the_bearer_and_answers_once(
 
 @pytest.mark.asyncio
 async def test_an_expired_point_is_not_found(
-    fake_rasa: FakeRasa, fake_telegram: FakeTelegram, engine: Engine
+    fake_rasa: FakeRasa, fake_telegram: FakeTelegram
 ) -> None:
     settings = settings_for(fake_rasa.url, telegram=fake_telegram, internal_token=INTERNAL)
-    async with running(settings, engine) as (gateway, client):
+    async with running(settings) as (gateway, client):
         clock = Clock()
         gateway.points = gateway.relay.points = PointStore(ttl=600, clock=clock)
         token = gateway.points.put(9.04, -79.47)
@@ -115,11 +116,11 @@ async def test_an_expired_point_is_not_found(
 
 @pytest.mark.asyncio
 async def test_without_the_internal_token_a_location_keeps_no_point_and_sends_none(
-    fake_rasa: FakeRasa, fake_telegram: FakeTelegram, fake_graph: FakeGraph, engine: Engine
+    fake_rasa: FakeRasa, fake_telegram: FakeTelegram, fake_graph: FakeGraph
 ) -> None:
     user, person = 630001, WhatsAppUser("50760000401", PHONE_ID, APP_SECRET)
     settings = settings_for(fake_rasa.url, telegram=fake_telegram, graph=fake_graph)
-    async with running(settings, engine) as (gateway, client):
+    async with running(settings) as (gateway, client):
         fake_telegram.push(fake_telegram.location(user, 8.8777, -79.7812))
         await client.post("/whatsapp/webhook", **person.post_args(person.location(9.04, -79.47)))
         await wait_for(lambda: fake_telegram.sent(user) and fake_graph.sent(person.wa_id))
@@ -127,8 +128,11 @@ async def test_without_the_internal_token_a_location_keeps_no_point_and_sends_no
         route = await client.get("/internal/point/anything", headers=AUTH)
     assert route.status_code == 404  # no such route
     assert [m["message"] for m in fake_rasa.received] == ["/find_service", "/find_service"]
-    metadata = sorted(fake_rasa.received, key=lambda m: m["metadata"]["channel"])
-    assert [m["metadata"] for m in metadata] == [
-        {"channel": "telegram", "language_hint": "es"},
-        {"channel": "whatsapp"},
-    ]
+    telegram, whatsapp = sorted(fake_rasa.received, key=lambda m: m["metadata"]["channel"])
+    assert without_route(telegram, settings, Route("telegram", str(user))) == {
+        "channel": "telegram",
+        "language_hint": "es",
+    }
+    assert without_route(whatsapp, settings, Route("whatsapp", person.wa_id)) == {
+        "channel": "whatsapp"
+    }

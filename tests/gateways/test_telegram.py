@@ -8,10 +8,10 @@ import json
 import re
 
 import pytest
-from sqlalchemy import Engine
 
 from bot.render import utf16_length
-from privacy.redact import conversation_key
+from bot.routes import Route
+from privacy.keys import conversation_key
 from tests.gateways.conftest import (
     HASH_KEY,
     INTERNAL_TOKEN,
@@ -21,6 +21,7 @@ from tests.gateways.conftest import (
     PointTakingRasa,
     running,
     settings_for,
+    without_route,
 )
 from tests.gateways.fakes import FakeRasa, FakeTelegram, Json, wait_for
 
@@ -33,9 +34,9 @@ def keyboard(message: Json) -> list[list[Json]]:
 
 
 async def test_start_shows_the_privacy_notice_and_language_choice_without_asking_rasa(
-    fake_rasa: FakeRasa, fake_telegram: FakeTelegram, engine: Engine
+    fake_rasa: FakeRasa, fake_telegram: FakeTelegram
 ) -> None:
-    async with running(settings_for(fake_rasa.url, telegram=fake_telegram), engine):
+    async with running(settings_for(fake_rasa.url, telegram=fake_telegram)):
         fake_telegram.push(fake_telegram.text(610001, "/start", language="en"))
         [sent] = await wait_for(lambda: fake_telegram.sent(610001))
     notice, _, choose = sent["text"].partition("\n\n")
@@ -54,10 +55,11 @@ async def test_start_shows_the_privacy_notice_and_language_choice_without_asking
 
 
 async def test_text_goes_to_rasa_under_a_keyed_hash_with_typing_and_metadata(
-    fake_rasa: FakeRasa, fake_telegram: FakeTelegram, engine: Engine
+    fake_rasa: FakeRasa, fake_telegram: FakeTelegram
 ) -> None:
     user = 610002
-    async with running(settings_for(fake_rasa.url, telegram=fake_telegram), engine):
+    settings = settings_for(fake_rasa.url, telegram=fake_telegram)
+    async with running(settings):
         fake_telegram.push(fake_telegram.text(user, "hola, necesito ayuda"))
         sent = await wait_for(
             lambda: len(fake_telegram.sent(user)) == 2 and fake_telegram.sent(user)
@@ -66,17 +68,19 @@ async def test_text_goes_to_rasa_under_a_keyed_hash_with_typing_and_metadata(
     assert received["sender"] == conversation_key("telegram", str(user), HASH_KEY)
     assert str(user) not in received["sender"] and len(received["sender"]) == 64
     assert received["message"] == "hola, necesito ayuda"
-    assert received["metadata"] == {"channel": "telegram", "language_hint": "es"}
+    # the chat travels only sealed (bot/routes.py), for the action to keep if the person agrees
+    metadata = without_route(received, settings, Route("telegram", str(user)))
+    assert metadata == {"channel": "telegram", "language_hint": "es"}
     assert [m["text"] for m in sent] == ["Entendido.", "¿Algo más?"]
     assert all(m["link_preview_options"] == {"is_disabled": True} for m in sent)
     assert fake_telegram.called("sendChatAction", user)[0]["action"] == "typing"
 
 
 async def test_buttons_become_an_inline_keyboard_and_a_press_is_answered_and_relayed(
-    fake_rasa: FakeRasa, fake_telegram: FakeTelegram, engine: Engine
+    fake_rasa: FakeRasa, fake_telegram: FakeTelegram
 ) -> None:
     user = 610003
-    async with running(settings_for(fake_rasa.url, telegram=fake_telegram), engine):
+    async with running(settings_for(fake_rasa.url, telegram=fake_telegram)):
         fake_telegram.push(fake_telegram.text(user, "/help"))
         [menu] = await wait_for(lambda: fake_telegram.sent(user))
         rows = keyboard(menu)
@@ -93,10 +97,10 @@ async def test_buttons_become_an_inline_keyboard_and_a_press_is_answered_and_rel
 
 
 async def test_a_payload_too_long_for_callback_data_travels_as_a_token(
-    fake_rasa: FakeRasa, fake_telegram: FakeTelegram, engine: Engine
+    fake_rasa: FakeRasa, fake_telegram: FakeTelegram
 ) -> None:
     user = 610004
-    async with running(settings_for(fake_rasa.url, telegram=fake_telegram), engine):
+    async with running(settings_for(fake_rasa.url, telegram=fake_telegram)):
         fake_telegram.push(fake_telegram.text(user, "problema"))
         [question] = await wait_for(lambda: fake_telegram.sent(user))
         data = keyboard(question)[0][0]["callback_data"]
@@ -110,7 +114,7 @@ async def test_a_payload_too_long_for_callback_data_travels_as_a_token(
 
 
 async def test_commands_map_to_intent_payloads(
-    fake_rasa: FakeRasa, fake_telegram: FakeTelegram, engine: Engine
+    fake_rasa: FakeRasa, fake_telegram: FakeTelegram
 ) -> None:
     commands = {
         "/help": "/help",
@@ -121,7 +125,7 @@ async def test_commands_map_to_intent_payloads(
         "/nada": "/help",
     }
     users = dict(zip(commands, range(610100, 610200), strict=False))
-    async with running(settings_for(fake_rasa.url, telegram=fake_telegram), engine):
+    async with running(settings_for(fake_rasa.url, telegram=fake_telegram)):
         for command, user in users.items():
             fake_telegram.push(fake_telegram.text(user, command))
         await wait_for(lambda: len(fake_rasa.received) == len(commands))
@@ -131,18 +135,18 @@ async def test_commands_map_to_intent_payloads(
 
 
 async def test_a_shared_location_reaches_rasa_as_a_token_the_action_server_takes_once(
-    point_rasa: PointTakingRasa, fake_telegram: FakeTelegram, engine: Engine
+    point_rasa: PointTakingRasa, fake_telegram: FakeTelegram
 ) -> None:
     user = 610006
     settings = settings_for(point_rasa.url, telegram=fake_telegram, internal_token=INTERNAL_TOKEN)
-    async with running(settings, engine) as (gateway, client):
+    async with running(settings) as (gateway, client):
         point_rasa.gateway_url = str(client.base_url)
         fake_telegram.push(fake_telegram.location(user, 8.8777123, -79.7812456))
         [reply] = await wait_for(lambda: fake_telegram.sent(user))
         assert gateway.points is not None and len(gateway.points) == 0  # taken: forgotten
     [received] = point_rasa.received
     assert received["message"] == "/find_service"
-    metadata = received["metadata"]
+    metadata = without_route(received, settings, Route("telegram", str(user)))
     assert set(metadata) == {"channel", "language_hint", "point_token"}
     assert (metadata["channel"], metadata["language_hint"]) == ("telegram", "es")
     assert re.fullmatch(r"[A-Za-z0-9_-]{22}", metadata["point_token"])
@@ -160,10 +164,10 @@ async def test_a_shared_location_reaches_rasa_as_a_token_the_action_server_takes
     [("es", "solo entiendo mensajes de texto"), ("en", "I only understand text messages")],
 )
 async def test_a_voice_note_gets_a_kind_reply_and_nothing_is_forwarded(
-    fake_rasa: FakeRasa, fake_telegram: FakeTelegram, engine: Engine, language: str, expected: str
+    fake_rasa: FakeRasa, fake_telegram: FakeTelegram, language: str, expected: str
 ) -> None:
     user = 610007
-    async with running(settings_for(fake_rasa.url, telegram=fake_telegram), engine):
+    async with running(settings_for(fake_rasa.url, telegram=fake_telegram)):
         fake_telegram.push(fake_telegram.voice(user, language=language))
         [reply] = await wait_for(lambda: fake_telegram.sent(user))
     assert expected in reply["text"]
@@ -171,10 +175,10 @@ async def test_a_voice_note_gets_a_kind_reply_and_nothing_is_forwarded(
 
 
 async def test_a_long_answer_is_split_at_telegrams_limit_with_the_buttons_last(
-    fake_rasa: FakeRasa, fake_telegram: FakeTelegram, engine: Engine
+    fake_rasa: FakeRasa, fake_telegram: FakeTelegram
 ) -> None:
     user = 610008
-    async with running(settings_for(fake_rasa.url, telegram=fake_telegram), engine):
+    async with running(settings_for(fake_rasa.url, telegram=fake_telegram)):
         fake_telegram.push(fake_telegram.text(user, "largo"))
         sent = await wait_for(
             lambda: len(fake_telegram.sent(user)) == 2 and fake_telegram.sent(user)
@@ -187,10 +191,10 @@ async def test_a_long_answer_is_split_at_telegrams_limit_with_the_buttons_last(
 
 @pytest.mark.parametrize(("language", "contact"), [("es", "OIM Panamá"), ("en", "IOM Panama")])
 async def test_rasa_down_gets_a_try_again_reply_with_the_iom_contact(
-    fake_telegram: FakeTelegram, engine: Engine, dead_url: str, language: str, contact: str
+    fake_telegram: FakeTelegram, dead_url: str, language: str, contact: str
 ) -> None:
     user = 610009
-    async with running(settings_for(dead_url, telegram=fake_telegram), engine):
+    async with running(settings_for(dead_url, telegram=fake_telegram)):
         fake_telegram.push(fake_telegram.text(user, "hola", language=language))
         [reply] = await wait_for(lambda: fake_telegram.sent(user))
         fake_telegram.push(fake_telegram.text(user, "sigues ahí?", language=language))
@@ -200,21 +204,21 @@ async def test_rasa_down_gets_a_try_again_reply_with_the_iom_contact(
 
 
 async def test_a_rasa_error_also_gets_the_try_again_reply(
-    fake_rasa: FakeRasa, fake_telegram: FakeTelegram, engine: Engine
+    fake_rasa: FakeRasa, fake_telegram: FakeTelegram
 ) -> None:
     user = 610010
-    async with running(settings_for(fake_rasa.url, telegram=fake_telegram), engine):
+    async with running(settings_for(fake_rasa.url, telegram=fake_telegram)):
         fake_telegram.push(fake_telegram.text(user, "falla"))
         [reply] = await wait_for(lambda: fake_telegram.sent(user))
     assert "Inténtalo de nuevo en unos minutos" in reply["text"]
 
 
 async def test_webhook_mode_registers_the_secret_and_refuses_wrong_or_missing_ones(
-    fake_rasa: FakeRasa, fake_telegram: FakeTelegram, engine: Engine
+    fake_rasa: FakeRasa, fake_telegram: FakeTelegram
 ) -> None:
     user = 610011
     settings = settings_for(fake_rasa.url, telegram=fake_telegram, telegram_webhook=True)
-    async with running(settings, engine) as (_, client):
+    async with running(settings) as (_, client):
         [registered] = fake_telegram.called("setWebhook")
         assert registered["secret_token"] == WEBHOOK_SECRET
         assert registered["url"] == "https://bot.example.org/telegram/webhook"
@@ -232,21 +236,19 @@ async def test_webhook_mode_registers_the_secret_and_refuses_wrong_or_missing_on
 
 
 async def test_the_telegram_webhook_route_does_not_exist_when_polling(
-    fake_rasa: FakeRasa, fake_telegram: FakeTelegram, engine: Engine
+    fake_rasa: FakeRasa, fake_telegram: FakeTelegram
 ) -> None:
-    async with running(settings_for(fake_rasa.url, telegram=fake_telegram), engine) as (_, c):
+    async with running(settings_for(fake_rasa.url, telegram=fake_telegram)) as (_, c):
         response = await c.post(
             "/telegram/webhook", json={}, headers={"X-Telegram-Bot-Api-Secret-Token": "x"}
         )
     assert response.status_code == 404
 
 
-async def test_group_chats_are_not_served(
-    fake_rasa: FakeRasa, fake_telegram: FakeTelegram, engine: Engine
-) -> None:
+async def test_group_chats_are_not_served(fake_rasa: FakeRasa, fake_telegram: FakeTelegram) -> None:
     update = fake_telegram.text(610012, "hola a todos")
     update["message"]["chat"] = {"id": -100123, "type": "supergroup", "title": "Grupo"}
-    async with running(settings_for(fake_rasa.url, telegram=fake_telegram), engine):
+    async with running(settings_for(fake_rasa.url, telegram=fake_telegram)):
         fake_telegram.push(update)
         fake_telegram.push(fake_telegram.text(610013, "hola"))
         await wait_for(lambda: fake_telegram.sent(610013))

@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine
 
-from privacy.redact import conversation_key
+from bot.routes import Route
+from privacy.keys import conversation_key
 from tests.gateways.conftest import (
     APP_SECRET,
     HASH_KEY,
@@ -21,6 +21,7 @@ from tests.gateways.conftest import (
     PointTakingRasa,
     running,
     settings_for,
+    without_route,
 )
 from tests.gateways.fakes import FakeGraph, FakeRasa, Json, WhatsAppUser, wait_for
 
@@ -50,9 +51,9 @@ async def then_one_more(
 
 
 async def test_meta_verification_echoes_the_challenge_only_for_our_verify_token(
-    fake_rasa: FakeRasa, fake_graph: FakeGraph, engine: Engine
+    fake_rasa: FakeRasa, fake_graph: FakeGraph
 ) -> None:
-    async with running(settings_for(fake_rasa.url, graph=fake_graph), engine) as (_, client):
+    async with running(settings_for(fake_rasa.url, graph=fake_graph)) as (_, client):
         params = {
             "hub.mode": "subscribe",
             "hub.verify_token": VERIFY_TOKEN,
@@ -65,11 +66,11 @@ async def test_meta_verification_echoes_the_challenge_only_for_our_verify_token(
 
 
 async def test_a_forged_or_unsigned_post_gets_403_and_nothing_happens(
-    fake_rasa: FakeRasa, fake_graph: FakeGraph, engine: Engine
+    fake_rasa: FakeRasa, fake_graph: FakeGraph
 ) -> None:
     person = user("50760000101")
     forger = WhatsAppUser(person.wa_id, PHONE_ID, "not-the-app-secret")
-    async with running(settings_for(fake_rasa.url, graph=fake_graph), engine) as (_, client):
+    async with running(settings_for(fake_rasa.url, graph=fake_graph)) as (_, client):
         event = person.text("hola")
         assert await post(client, person, event, signature=forger.sign(b"x")) == 403
         assert await post(client, forger, event) == 403  # signed with the wrong secret
@@ -81,10 +82,11 @@ async def test_a_forged_or_unsigned_post_gets_403_and_nothing_happens(
 
 
 async def test_text_goes_to_rasa_under_a_keyed_hash_and_the_answer_comes_back(
-    fake_rasa: FakeRasa, fake_graph: FakeGraph, engine: Engine
+    fake_rasa: FakeRasa, fake_graph: FakeGraph
 ) -> None:
     person = user("50760000102")
-    async with running(settings_for(fake_rasa.url, graph=fake_graph), engine) as (_, client):
+    settings = settings_for(fake_rasa.url, graph=fake_graph)
+    async with running(settings) as (_, client):
         assert await post(client, person, person.text("hola")) == 200
         sent = await wait_for(
             lambda: len(fake_graph.sent(person.wa_id)) == 2 and fake_graph.sent(person.wa_id)
@@ -92,16 +94,18 @@ async def test_text_goes_to_rasa_under_a_keyed_hash_and_the_answer_comes_back(
     [received] = fake_rasa.received
     assert received["sender"] == conversation_key("whatsapp", person.wa_id, HASH_KEY)
     assert person.wa_id not in received["sender"]
-    assert received["metadata"] == {"channel": "whatsapp"}
+    assert without_route(received, settings, Route("whatsapp", person.wa_id)) == {
+        "channel": "whatsapp"
+    }
     assert [m["text"]["body"] for m in sent] == ["Entendido.", "¿Algo más?"]
     assert all(m["type"] == "text" and m["messaging_product"] == "whatsapp" for m in sent)
 
 
 async def test_a_retried_message_id_is_answered_once(
-    fake_rasa: FakeRasa, fake_graph: FakeGraph, engine: Engine
+    fake_rasa: FakeRasa, fake_graph: FakeGraph
 ) -> None:
     person = user("50760000103")
-    async with running(settings_for(fake_rasa.url, graph=fake_graph), engine) as (_, client):
+    async with running(settings_for(fake_rasa.url, graph=fake_graph)) as (_, client):
         event = person.text("hola")
         for _ in range(3):  # Meta retries until it gets a 200; each retry is acknowledged
             assert await post(client, person, event) == 200
@@ -112,10 +116,10 @@ async def test_a_retried_message_id_is_answered_once(
 
 
 async def test_up_to_three_buttons_are_reply_buttons_and_their_id_is_the_payload(
-    fake_rasa: FakeRasa, fake_graph: FakeGraph, engine: Engine
+    fake_rasa: FakeRasa, fake_graph: FakeGraph
 ) -> None:
     person = user("50760000104")
-    async with running(settings_for(fake_rasa.url, graph=fake_graph), engine) as (_, client):
+    async with running(settings_for(fake_rasa.url, graph=fake_graph)) as (_, client):
         await post(client, person, person.text("persona"))
         [question] = await wait_for(lambda: fake_graph.sent(person.wa_id))
         interactive = question["interactive"]
@@ -131,10 +135,10 @@ async def test_up_to_three_buttons_are_reply_buttons_and_their_id_is_the_payload
 
 
 async def test_more_than_three_buttons_are_a_list_and_a_chosen_row_sends_its_payload(
-    fake_rasa: FakeRasa, fake_graph: FakeGraph, engine: Engine
+    fake_rasa: FakeRasa, fake_graph: FakeGraph
 ) -> None:
     person = user("50760000105")
-    async with running(settings_for(fake_rasa.url, graph=fake_graph), engine) as (_, client):
+    async with running(settings_for(fake_rasa.url, graph=fake_graph)) as (_, client):
         await post(client, person, person.text("/help"))
         [menu] = await wait_for(lambda: fake_graph.sent(person.wa_id))
         interactive = menu["interactive"]
@@ -150,10 +154,10 @@ async def test_more_than_three_buttons_are_a_list_and_a_chosen_row_sends_its_pay
 
 
 async def test_a_voice_note_gets_a_kind_reply_in_both_languages_and_nothing_is_forwarded(
-    fake_rasa: FakeRasa, fake_graph: FakeGraph, engine: Engine
+    fake_rasa: FakeRasa, fake_graph: FakeGraph
 ) -> None:
     person = user("50760000106")
-    async with running(settings_for(fake_rasa.url, graph=fake_graph), engine) as (_, client):
+    async with running(settings_for(fake_rasa.url, graph=fake_graph)) as (_, client):
         await post(client, person, person.voice())
         [reply] = await wait_for(lambda: fake_graph.sent(person.wa_id))
     assert "solo entiendo mensajes de texto" in reply["text"]["body"]
@@ -162,18 +166,19 @@ async def test_a_voice_note_gets_a_kind_reply_in_both_languages_and_nothing_is_f
 
 
 async def test_a_shared_location_reaches_rasa_as_a_token_the_action_server_takes_once(
-    point_rasa: PointTakingRasa, fake_graph: FakeGraph, engine: Engine
+    point_rasa: PointTakingRasa, fake_graph: FakeGraph
 ) -> None:
     person = user("50760000107")
     settings = settings_for(point_rasa.url, graph=fake_graph, internal_token=INTERNAL_TOKEN)
-    async with running(settings, engine) as (gateway, client):
+    async with running(settings) as (gateway, client):
         point_rasa.gateway_url = str(client.base_url)
         await post(client, person, person.location(9.0412345, -79.4709876))
         await wait_for(lambda: fake_graph.sent(person.wa_id))
         assert gateway.points is not None and len(gateway.points) == 0
     [received] = point_rasa.received
     assert received["message"] == "/find_service"
-    assert set(received["metadata"]) == {"channel", "point_token"}
+    metadata = without_route(received, settings, Route("whatsapp", person.wa_id))
+    assert set(metadata) == {"channel", "point_token"}
     assert received["metadata"]["channel"] == "whatsapp"
     assert re.fullmatch(r"[A-Za-z0-9_-]{22}", received["metadata"]["point_token"])
     assert not re.search(r"9\.04|79\.47", json.dumps(received))
@@ -184,11 +189,11 @@ async def test_a_shared_location_reaches_rasa_as_a_token_the_action_server_takes
 
 
 async def test_a_location_without_a_valid_point_gets_the_kind_reply(
-    point_rasa: PointTakingRasa, fake_graph: FakeGraph, engine: Engine
+    point_rasa: PointTakingRasa, fake_graph: FakeGraph
 ) -> None:
     person = user("50760000111")
     settings = settings_for(point_rasa.url, graph=fake_graph, internal_token=INTERNAL_TOKEN)
-    async with running(settings, engine) as (gateway, client):
+    async with running(settings) as (gateway, client):
         await post(client, person, person.location(123.0, -79.47))
         [reply] = await wait_for(lambda: fake_graph.sent(person.wa_id))
         assert gateway.points is not None and len(gateway.points) == 0
@@ -197,10 +202,10 @@ async def test_a_location_without_a_valid_point_gets_the_kind_reply(
 
 
 async def test_a_long_answer_is_split_and_the_buttons_carry_the_last_paragraphs(
-    fake_rasa: FakeRasa, fake_graph: FakeGraph, engine: Engine
+    fake_rasa: FakeRasa, fake_graph: FakeGraph
 ) -> None:
     person = user("50760000108")
-    async with running(settings_for(fake_rasa.url, graph=fake_graph), engine) as (_, client):
+    async with running(settings_for(fake_rasa.url, graph=fake_graph)) as (_, client):
         await post(client, person, person.text("largo"))
         sent = await wait_for(
             lambda: len(fake_graph.sent(person.wa_id)) == 3 and fake_graph.sent(person.wa_id)
@@ -214,11 +219,11 @@ async def test_a_long_answer_is_split_and_the_buttons_carry_the_last_paragraphs(
 
 
 async def test_rasa_down_gets_a_try_again_reply_with_the_iom_contact(
-    fake_graph: FakeGraph, engine: Engine, dead_url: str
+    fake_graph: FakeGraph, dead_url: str
 ) -> None:
     person = user("50760000109")
     settings = settings_for(dead_url, graph=fake_graph)
-    async with running(settings, engine) as (_, client):
+    async with running(settings) as (_, client):
         await post(client, person, person.text("hola"))
         [reply] = await wait_for(lambda: fake_graph.sent(person.wa_id))
         assert (await client.get("/health")).status_code == 200
@@ -228,7 +233,7 @@ async def test_rasa_down_gets_a_try_again_reply_with_the_iom_contact(
 
 
 async def test_other_numbers_statuses_and_reactions_are_ignored(
-    fake_rasa: FakeRasa, fake_graph: FakeGraph, engine: Engine
+    fake_rasa: FakeRasa, fake_graph: FakeGraph
 ) -> None:
     person = user("50760000110")
     other = WhatsAppUser(person.wa_id, "999999999", APP_SECRET)
@@ -236,7 +241,7 @@ async def test_other_numbers_statuses_and_reactions_are_ignored(
     value = status["entry"][0]["changes"][0]["value"]
     value["statuses"] = [{"id": "wamid.OUT1", "status": "read", "recipient_id": person.wa_id}]
     del value["messages"]
-    async with running(settings_for(fake_rasa.url, graph=fake_graph), engine) as (_, client):
+    async with running(settings_for(fake_rasa.url, graph=fake_graph)) as (_, client):
         assert await post(client, person, other.text("hola")) == 200
         assert await post(client, person, status) == 200
         reaction = {"type": "reaction", "reaction": {"message_id": "wamid.OUT1", "emoji": "👍"}}

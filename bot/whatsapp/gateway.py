@@ -23,15 +23,15 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from bot import texts
-from bot.dedupe import SeenIds
 from bot.identity import Person
 from bot.rasa import BotMessage
 from bot.relay import Relay
 from bot.render import whatsapp_parts
 from bot.routes import Route
 from bot.settings import WhatsAppSettings
-from bot.whatsapp_api import CloudApi, WhatsAppError
-from bot.window import ServiceWindow
+from bot.whatsapp.api import CloudApi, WhatsAppError
+from bot.whatsapp.dedupe import SeenIds
+from bot.whatsapp.window import ServiceWindow
 
 logger = logging.getLogger(__name__)
 

@@ -48,7 +48,7 @@ from bot.render import (
 )
 from bot.routes import Route
 from bot.settings import TelegramSettings
-from bot.telegram_limiter import TelegramRateLimiter
+from bot.telegram.limiter import TelegramRateLimiter
 from bot.texts import Language
 
 logger = logging.getLogger(__name__)
