@@ -3,7 +3,8 @@
 The rows in the directory database go at once. The conversation itself lives in Rasa's tracker
 store, which Rasa holds locked while this action runs; so the action asks Rasa, once this turn
 is over, to replace the conversation's events with none (`PUT /conversations/{id}/tracker/
-events`, behind the API token), retrying for a while if Rasa is busy.
+events`, behind the API token), retrying for a while if Rasa is busy. A caseworker's text the
+gateway holds for the person (WhatsApp, outside the 24-hour window) is dropped there too.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 import casework
-from actions import context
+from actions import clients, context
 from privacy import keys
 
 logger = logging.getLogger(__name__)
@@ -75,15 +76,20 @@ class ActionDeleteMyData(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
+        key = context.person_key(tracker)
         try:
-            casework.erase_person(context.person_key(tracker))
+            casework.erase_person(key)
         except Exception:
             logger.exception("erasure of casework rows failed")
             dispatcher.utter_message(response="utter_delete_failed")
             return [SlotSet("delete_asked", False)]
-        task = asyncio.get_running_loop().create_task(wipe_tracker(tracker.sender_id))
-        _pending.add(task)
-        task.add_done_callback(_pending.discard)
+        loop = asyncio.get_running_loop()
+        for task in (
+            loop.create_task(wipe_tracker(tracker.sender_id)),
+            loop.create_task(clients.drop_held_replies(key)),
+        ):
+            _pending.add(task)
+            task.add_done_callback(_pending.discard)
         dispatcher.utter_message(response="utter_data_deleted")
         return [SlotSet("delete_asked", False), SlotSet("handoff_open", False)]
 

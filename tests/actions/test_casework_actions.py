@@ -163,6 +163,14 @@ class _FakeRasa(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"{}")
 
+    def do_POST(self) -> None:  # noqa: N802 (the gateway's internal endpoint, same fake)
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        _FakeRasa.calls.append((f"{self.path} {self.headers['Authorization']}", body))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
     def log_message(self, *args: Any) -> None:
         pass
 
@@ -174,6 +182,8 @@ def rasa(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, Any]]]:
     thread.start()
     monkeypatch.setenv("RASA_URL", f"http://127.0.0.1:{server.server_port}")
     monkeypatch.setenv("RASA_TOKEN", "t0ken-" + "x" * 30)
+    monkeypatch.setenv("GATEWAY_URL", f"http://127.0.0.1:{server.server_port}")
+    monkeypatch.setenv("GATEWAY_INTERNAL_TOKEN", "internal-" + "y" * 30)
     _FakeRasa.calls = []
     yield _FakeRasa.calls
     server.shutdown()
@@ -208,9 +218,16 @@ async def test_erasure_removes_rows_and_empties_the_tracker(
     # the tracker is emptied in the background: wait for Rasa to be asked, as long as the
     # action's own HTTP timeout (10 s) and then some, since a loaded machine can be slow
     deadline = time.monotonic() + 30
-    while not rasa and time.monotonic() < deadline:
+    while len(rasa) < 2 and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
-    assert rasa == [("/conversations/person%2F1/tracker/events?token=t0ken-" + "x" * 30, [])]
+    assert sorted(rasa, key=str) == sorted(
+        [
+            ("/conversations/person%2F1/tracker/events?token=t0ken-" + "x" * 30, []),
+            # and the gateway forgets any caseworker text it holds for the person
+            ("/internal/handoff-closed Bearer internal-" + "y" * 30, {"conversation_key": key}),
+        ],
+        key=str,
+    )
 
 
 @pytest.mark.asyncio
