@@ -86,8 +86,8 @@ def spread(runs: list[dict[str, Any]]) -> dict[str, dict[str, tuple[float, float
     return out
 
 
-#: how far under config.yml's worst seed (or its own figure, if lower) each floor sits: close
-#: enough that a regression of two points fails, far enough that the seeds all pass
+#: how far under config.yml's worst seed each floor sits: every seed passes, and a regression
+#: past the seeds' own spread fails (on the small crisis sets one message is 2.3 points)
 GUARD_MARGIN = 0.01
 
 
@@ -107,10 +107,10 @@ def guards(runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
 GUARDS_HEADER = """\
 # Floors (and, for false_alarm_rate, ceilings) of every figure of every evaluation set, checked
 # by `make eval`. Written by `python -m nlu.compare --main-only --write-guards nlu/guards.yml`:
-# config.yml trained with seeds {seeds}, each floor {margin} under the worst seed, so any seed
-# passes and a regression of about two points fails. Training is deterministic (Makefile,
-# DETERMINISTIC), so CI measures exactly the figures of reports/nlu_eval.md. Lower a floor only
-# with a reason in the commit that does it.
+# config.yml trained with seeds {seeds}, each floor {margin} under the worst seed: any seed
+# passes; a regression past the seeds' own spread and a point fails. Training is
+# deterministic (Makefile, DETERMINISTIC), so CI measures exactly the figures of
+# reports/nlu_eval.md. Lower a floor only with a reason in the commit that does it.
 """
 
 
