@@ -5,6 +5,11 @@ services from the directory (`referral_directory/offer.py`), the rendering from
 `actions/replies.py`. When the store or the database fails, the person still gets a
 reply that names the IOM contact, and the error goes to the log without their words.
 
+The place a person names is resolved once (`find_place`); the offer is then searched for the
+node, and what was offered is kept in the `offered_services` slot: the place's name and each
+service's id and match level, in order. "See more", the card and "Is something wrong?" read
+those services again by id (`offered`) instead of searching again, which could return others.
+
 A shared map point never reaches Rasa: the gateway keeps it in memory and sends a token
 (`point_token` in the message metadata), which `fetch_point` trades for the point once at the
 gateway's internal endpoint (GATEWAY_URL, bearer GATEWAY_INTERNAL_TOKEN). The point is then
@@ -16,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Sequence
 from typing import Any, Final
 
 import httpx
@@ -27,7 +33,8 @@ import casework
 from actions import context, replies
 from content.topics import TOPICS, get_topic_content
 from referral_directory import api
-from referral_directory.offer import Offer, national, offer, offer_near
+from referral_directory.offer import Offer, find_place, national, offer, offer_near, offered
+from referral_directory.search import ServiceHit
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +52,11 @@ INTENT_TOPIC = {
 assert set(INTENT_TOPIC.values()) == set(TOPICS)
 
 Events = list[dict[str, Any]]
+
+#: The last offer (see the module's docstring), `{"place": name or None, "services": [{"id",
+#: "level"}, ...]}`; place None is the national fallback for an unknown place.
+OFFERED: Final = "offered_services"
+_LEVELS: Final = frozenset({"corregimiento", "distrito", "provincia", "national"})
 
 #: Seconds to wait for the gateway's point: the person is waiting for the answer too.
 POINT_TIMEOUT: Final = 3.0
@@ -72,18 +84,23 @@ def _topic_types(topic: str | None, language: str) -> list[str]:
     return list(get_topic_content(topic, language).service_types)
 
 
-def send_services(
-    dispatcher: CollectingDispatcher, tracker: Tracker, place: str, offset: int = 0
-) -> Events:
-    """One page of services for the place and the conversation's topic; logs the referral."""
+def send_services(dispatcher: CollectingDispatcher, tracker: Tracker, place: str) -> Events:
+    """The first page of services for the place a person named (typed, a button, the slot) and
+    the conversation's topic; or, for a place not found, suggestions and national services."""
     language, topic = context.language(tracker), tracker.get_slot("topic")
     try:
-        found = offer(place, _topic_types(topic, language), language)
+        types = _topic_types(topic, language)
+        resolution = find_place(place)
+        node = resolution.place
+        found = offer(node, types, language) if node is not None else None
+        fallback = national(types, language) if node is None else []
     except Exception:
         logger.exception("directory search failed")
         dispatcher.utter_message(response="utter_directory_unavailable")
         return []
-    return _show_offer(dispatcher, tracker, found, place, offset)
+    if found is None:
+        return _show_unknown_place(dispatcher, tracker, place, resolution.suggestions, fallback)
+    return _show_offer(dispatcher, tracker, found)
 
 
 async def send_services_near(
@@ -107,7 +124,7 @@ async def send_services_near(
         _send(dispatcher, replies.ask_place(language))
         return []
     # the events and the referral log hold the place's name only, never the point
-    return _show_offer(dispatcher, tracker, found, found.place["query"], 0)
+    return _show_offer(dispatcher, tracker, found)
 
 
 async def fetch_point(point_token: str) -> tuple[float, float] | None:
@@ -141,27 +158,65 @@ def _point_token(tracker: Tracker) -> str | None:
     return token if isinstance(token, str) and token else None
 
 
-def _show_offer(
-    dispatcher: CollectingDispatcher, tracker: Tracker, found: Offer, place: str, offset: int
-) -> Events:
-    """One page of the offer (or the unknown-place answer), the referral logged."""
-    language, topic = context.language(tracker), tracker.get_slot("topic")
-    if found.place["resolved"] is None:
-        _send(dispatcher, replies.unknown_place(place, found.place["suggestions"], language))
-        fallback = national(_topic_types(topic, language), language)
-        if fallback:
-            dispatcher.utter_message(text=replies.words(language)["national_instead"])
-            country = replies.words(language)["country"]
-            _send(dispatcher, replies.service_page(fallback, country, language))
-            _log(tracker, None, [h["id"] for h in fallback[: replies.PAGE_SIZE]])
-        return [SlotSet("corregimiento", None)]
-    resolved = found.place["resolved"]
-    page = replies.service_page(found.services, resolved, language, offset)
-    _send(dispatcher, page)
-    shown = found.services[offset : offset + replies.PAGE_SIZE]
+def _keep(place: str | None, services: Sequence[ServiceHit]) -> dict[str, Any]:
+    """What the `offered_services` slot keeps of an offer: ids and levels, no details."""
+    return {
+        "place": place,
+        "services": [{"id": h["id"], "level": h["match_level"]} for h in services],
+    }
+
+
+def _kept(tracker: Tracker) -> tuple[str | None, list[tuple[str, str]]] | None:
+    """The place and the (service id, match level) of the last offer; None when there is none."""
+    value = tracker.get_slot(OFFERED)
+    if not isinstance(value, dict) or not isinstance(value.get("services"), list):
+        return None
+    place = value.get("place")
+    services = [
+        (entry["id"], entry["level"])
+        for entry in value["services"]
+        if isinstance(entry, dict)
+        and isinstance(entry.get("id"), str)
+        and entry.get("level") in _LEVELS
+    ]
+    return (place if isinstance(place, str) else None), services
+
+
+def _show_offer(dispatcher: CollectingDispatcher, tracker: Tracker, found: Offer) -> Events:
+    """The first page of an offer, the referral logged, the offer kept."""
+    language, place = context.language(tracker), found.place.name
+    _send(dispatcher, replies.service_page(found.services, place, language))
+    shown = found.services[: replies.PAGE_SIZE]
     if shown:
-        _log(tracker, resolved, [h["id"] for h in shown])
-    return [SlotSet("corregimiento", resolved), SlotSet("services_offset", float(offset))]
+        _log(tracker, place, [h["id"] for h in shown])
+    return [
+        SlotSet("corregimiento", place),
+        SlotSet("services_offset", 0.0),
+        SlotSet(OFFERED, _keep(place, found.services)),
+    ]
+
+
+def _show_unknown_place(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    query: str,
+    suggestions: Sequence[str],
+    fallback: list[ServiceHit],
+) -> Events:
+    """The place was not found: say so with suggestions, then the national services (kept as
+    the offer, so that their buttons work too)."""
+    language = context.language(tracker)
+    _send(dispatcher, replies.unknown_place(query, suggestions, language))
+    if fallback:
+        dispatcher.utter_message(text=replies.words(language)["national_instead"])
+        country = replies.words(language)["country"]
+        _send(dispatcher, replies.service_page(fallback, country, language))
+        _log(tracker, None, [h["id"] for h in fallback[: replies.PAGE_SIZE]])
+    return [
+        SlotSet("corregimiento", None),
+        SlotSet("services_offset", 0.0),
+        SlotSet(OFFERED, _keep(None, fallback)),
+    ]
 
 
 def _log(tracker: Tracker, place: str | None, service_ids: list[str]) -> None:
@@ -243,29 +298,49 @@ class ActionShowServices(Action):
 
 
 class ActionMoreServices(Action):
+    """The next page of the services offered last: read by id, not searched again."""
+
     def name(self) -> str:
         return "action_more_services"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
-        place = tracker.get_slot("corregimiento")
-        if not place:
-            _send(dispatcher, replies.ask_place(context.language(tracker)))
+        language = context.language(tracker)
+        kept = _kept(tracker)
+        if kept is None:
+            _send(dispatcher, replies.ask_place(language))
             return []
-        offset = int(tracker.get_slot("services_offset") or 0) + replies.PAGE_SIZE
-        return send_services(dispatcher, tracker, place, offset)
+        place, services = kept
+        seen = int(tracker.get_slot("services_offset") or 0) + replies.PAGE_SIZE
+        try:
+            hits = offered(services, language)
+        except Exception:
+            logger.exception("directory read failed")
+            dispatcher.utter_message(response="utter_directory_unavailable")
+            return []
+        # a service closed since it was offered drops out: the page goes on after those already
+        # seen that are still open, so that none not yet seen is skipped
+        still = {h["id"] for h in hits}
+        offset = sum(1 for sid, _ in services[:seen] if sid in still)
+        label = place if place is not None else replies.words(language)["country"]
+        _send(dispatcher, replies.service_page(hits, label, language, offset))
+        shown = hits[offset : offset + replies.PAGE_SIZE]
+        if shown:
+            _log(tracker, place, [h["id"] for h in shown])
+        events: Events = [SlotSet("services_offset", float(offset))]
+        if len(hits) < len(services):
+            events.append(SlotSet(OFFERED, _keep(place, hits)))
+        return events
 
 
-def _shown(tracker: Tracker) -> list[Any]:
-    place = tracker.get_slot("corregimiento")
-    if not place:
+def _shown(tracker: Tracker) -> list[ServiceHit]:
+    """The services of the last offer the person has seen (every page so far), by id."""
+    kept = _kept(tracker)
+    if kept is None:
         return []
-    language = context.language(tracker)
     end = int(tracker.get_slot("services_offset") or 0) + replies.PAGE_SIZE
-    return list(
-        offer(place, _topic_types(tracker.get_slot("topic"), language), language).services[:end]
-    )
+    return offered(kept[1][:end], context.language(tracker))
 
 
 class ActionReferralCard(Action):

@@ -1,8 +1,13 @@
 """Which services to offer after an answer: the directory searched for a topic's service types.
 
-A topic covers several service types (regularization: regularization, legal, information), and
-`search` filters by one; each type is searched with its own index range and the results merged
-in the directory's order (match level, then distance, then name), each service once.
+Every offer is for a place already resolved (a node of the place index): the text a person
+typed is resolved once (`find_place`), and from then on the node is passed on, never its name
+to be matched again. A topic covers several service types (regularization: regularization,
+legal, information), and `search_at` filters by one; each type is searched with its own index
+range and the results merged in the directory's order (match level, then distance, then name),
+each service once. `national` searches the index's national node; `offered` reads again, by id,
+the services a person was shown, so that "see more", the card and "something wrong?" speak of
+those and not of a new search.
 
 A shared map point (`offer_near`) is first mapped to a place: the corregimiento or distrito of
 the nearest located active service, if one is near enough. The services of that place are then
@@ -21,9 +26,9 @@ from sqlalchemy import Engine, Float, Integer, bindparam, select
 from sqlalchemy.orm import Session
 
 from referral_directory.models import Location, ServiceArea, ServiceAtLocation, ServiceSearch
-from referral_directory.placedb import NATIONAL_NAME, place_index
-from referral_directory.resolve import PlaceIndex, PlaceNode
-from referral_directory.search import PlaceAnswer, ServiceHit, haversine_km, search
+from referral_directory.placedb import place_index
+from referral_directory.resolve import PlaceIndex, PlaceNode, Resolution
+from referral_directory.search import ServiceHit, haversine_km, search_at, services_by_id
 from referral_directory.search_index import ANY_TYPE
 from store import db
 
@@ -78,7 +83,9 @@ AREA_PLACES: Final = select(ServiceArea.place_id).where(ServiceArea.service_id =
 
 @dataclass(frozen=True)
 class Offer:
-    place: PlaceAnswer
+    """The services offered for a place, best first."""
+
+    place: PlaceNode
     services: list[ServiceHit]
 
 
@@ -91,26 +98,31 @@ def _order(hit: ServiceHit) -> tuple[int, float, str]:
     )
 
 
+def find_place(text: str, *, engine: Engine | None = None) -> Resolution:
+    """The place a person's text names, or None with suggestions: resolved here once, so that
+    everything after takes the node."""
+    return place_index(engine or db.engine()).resolve(text)
+
+
 def offer(
-    place: str,
+    place: PlaceNode,
     service_types: Sequence[str],
     language: str,
     *,
     near: tuple[float, float] | None = None,
     engine: Engine | None = None,
 ) -> Offer:
-    """Services for a place and any of the types (all active services when no type is given)."""
+    """Services for a resolved place and any of the types (all active services when no type is
+    given), at most MAX_OFFERED."""
     types: list[str | None] = list(service_types) or [None]
-    answers = [
-        search(place, service_type=t, lang=language, near=near, limit=MAX_OFFERED, engine=engine)
-        for t in types
-    ]
     seen: dict[str, ServiceHit] = {}
-    for answer in answers:
-        for hit in answer["services"]:
+    for t in types:
+        hits = search_at(
+            place, service_type=t, lang=language, near=near, limit=MAX_OFFERED, engine=engine
+        )
+        for hit in hits:
             seen.setdefault(hit["id"], hit)
-    services = sorted(seen.values(), key=_order)[:MAX_OFFERED]
-    return Offer(answers[0]["place"], services)
+    return Offer(place, sorted(seen.values(), key=_order)[:MAX_OFFERED])
 
 
 def national(
@@ -118,10 +130,18 @@ def national(
 ) -> list[ServiceHit]:
     """Services that serve the whole country, for when the place is unknown.
 
-    Searched at the root of the place hierarchy itself, so that no provincia's services take
-    the places of national ones within the limit."""
-    found = offer(NATIONAL_NAME, service_types, language, engine=engine).services
-    return [hit for hit in found if hit["match_level"] == "national"]
+    Searched at the index's national node, the root of the hierarchy, so that no provincia's
+    services take the places of national ones within the limit."""
+    root = place_index(engine or db.engine()).national()
+    return offer(root, service_types, language, engine=engine).services
+
+
+def offered(
+    shown: Sequence[tuple[str, str]], language: str, *, engine: Engine | None = None
+) -> list[ServiceHit]:
+    """The services of an earlier offer, as (service id, match level) in the order offered,
+    read by id in `language`; those closed since are left out."""
+    return services_by_id(shown, lang=language, engine=engine)
 
 
 def offer_near(
@@ -134,13 +154,10 @@ def offer_near(
 ) -> Offer | None:
     """Services near a shared point: those of the place of the nearest located active service
     (within NEAR_KM), nearest to the point first; None when no such place is near."""
-    eng = engine or db.engine()
-    index = place_index(eng)
-    node = place_near(lat, lon, engine=eng)
-    name = _searchable_name(index, node) if node is not None else None
-    if name is None:
+    node = place_near(lat, lon, engine=engine)
+    if node is None:
         return None
-    return offer(name, service_types, language, near=(lat, lon), engine=eng)
+    return offer(node, service_types, language, near=(lat, lon), engine=engine)
 
 
 def place_near(lat: float, lon: float, *, engine: Engine | None = None) -> PlaceNode | None:
@@ -201,15 +218,4 @@ def _common(index: PlaceIndex, nodes: list[PlaceNode]) -> PlaceNode | None:
     if level == 0 and len(parents) == 1:
         parent = index.nodes.get(str(parents.pop()))
         return parent if parent is not None and parent.level == "distrito" else None
-    return None
-
-
-def _searchable_name(index: PlaceIndex, node: PlaceNode) -> str | None:
-    """A name `search` resolves to the node, or else to its distrito (names can repeat)."""
-    for place in index.ancestors(node.id):
-        if place.level not in ("corregimiento", "distrito"):
-            break
-        resolved = index.resolve(place.name).place
-        if resolved is not None and resolved.id == place.id:
-            return place.name
     return None

@@ -6,11 +6,14 @@ serves (`service_area`) or the place of one of its locations; at the national le
 services that serve the whole country count. Within a level, services are ranked by distance
 (to `near`, else to the place's own coordinates when the places file has them), then by name.
 
-The place is resolved in Python (`resolve.PlaceIndex`). Each level is then read from the search
-table (`service_search`, see `search_index`) as ranges of an index that stop after the rows
-still needed: by name, or by distance through boxes of growing size around the point. The
-details of the final services are read in a fixed number of batched queries (no query per
-service).
+`search_at` takes a place already resolved (a node of `resolve.PlaceIndex`): the actions and
+`offer` hold one and pass it on, never its name to be matched again. `search` is the entry point
+for callers that start from text (the CLI, the API): it resolves the name once, then searches
+the node. Each level is read from the search table (`service_search`, see `search_index`) as
+ranges of an index that stop after the rows still needed: by name, or by distance through boxes
+of growing size around the point. The details of the final services are read in a fixed number
+of batched queries (no query per service); `services_by_id` reads the same details for services
+already found (what a person was shown), without searching again.
 """
 
 from __future__ import annotations
@@ -240,6 +243,24 @@ class _Level:
         return out
 
 
+def _check_language(lang: str) -> None:
+    if lang not in ("es", "en"):
+        raise SearchError(f"language {lang!r}: use es or en")
+
+
+def _check(lang: str, limit: int, near: tuple[float, float] | None) -> None:
+    _check_language(lang)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise SearchError(f"limit must be between 1 and {MAX_LIMIT}")
+    if near is not None and not (-90 <= near[0] <= 90 and -180 <= near[1] <= 180):
+        raise SearchError("near must be LAT,LON in degrees")
+
+
+def _check_type(s: Session, service_type: str | None) -> None:
+    if service_type is not None and s.scalar(TYPE_EXISTS, {"code": service_type}) is None:
+        raise SearchError(f"unknown type {service_type!r}")
+
+
 def search(
     place: str,
     *,
@@ -249,16 +270,13 @@ def search(
     limit: int = 10,
     engine: Engine | None = None,
 ) -> SearchAnswer:
-    """Active services for the place a person named, as the JSON the CLI prints."""
-    if lang not in ("es", "en"):
-        raise SearchError(f"language {lang!r}: use es or en")
-    if not 1 <= limit <= MAX_LIMIT:
-        raise SearchError(f"limit must be between 1 and {MAX_LIMIT}")
-    if near is not None and not (-90 <= near[0] <= 90 and -180 <= near[1] <= 180):
-        raise SearchError("near must be LAT,LON in degrees")
+    """Active services for the place a person named, as the JSON the CLI prints.
+
+    For callers that start from text (the CLI, the API): the name is resolved once, and the
+    node it names is searched by `search_at`."""
+    _check(lang, limit, near)
     eng = engine or db.engine()
-    index = place_index(eng)
-    resolution = index.resolve(place)
+    resolution = place_index(eng).resolve(place)
     node = resolution.place
     answer: SearchAnswer = {
         "place": {
@@ -269,11 +287,33 @@ def search(
         },
         "services": [],
     }
+    if node is None:
+        with db.session(eng) as s:
+            _check_type(s, service_type)  # a malformed search says so, whatever the place
+        return answer
+    answer["services"] = search_at(
+        node, service_type=service_type, lang=lang, near=near, limit=limit, engine=eng
+    )
+    return answer
+
+
+def search_at(
+    node: PlaceNode,
+    *,
+    service_type: str | None = None,
+    lang: str = "es",
+    near: tuple[float, float] | None = None,
+    limit: int = 10,
+    engine: Engine | None = None,
+) -> list[ServiceHit]:
+    """Active services for a resolved place of this database's index, nearest level first."""
+    _check(lang, limit, near)
+    eng = engine or db.engine()
+    index = place_index(eng)
+    if node.id not in index.nodes:
+        raise SearchError(f"place {node.id!r} is not in this directory's places")
     with db.session(eng) as s:
-        if service_type is not None and s.scalar(TYPE_EXISTS, {"code": service_type}) is None:
-            raise SearchError(f"unknown type {service_type!r}")
-        if node is None:
-            return answer
+        _check_type(s, service_type)
         ref = _reference(node, near)
         found: list[tuple[str, str]] = []
         for level, key in _keys(index, node):
@@ -283,8 +323,30 @@ def search(
             reader = _Level(s, key, service_type, [sid for sid, _ in found])
             ids = reader.by_name(need) if ref is None else reader.by_distance(ref, need)
             found += [(sid, level) for sid in ids]
-        answer["services"] = _details(s, index, found, lang, ref)
-    return answer
+        return _details(s, index, found, lang, ref)
+
+
+def services_by_id(
+    found: Sequence[tuple[str, str]], *, lang: str = "es", engine: Engine | None = None
+) -> list[ServiceHit]:
+    """The details of services already found, as (service id, match level) in the order given:
+    what a person was shown, read again by id (never searched again).
+
+    A service that is no longer active (closed, or gone) is left out; the others keep their
+    order. There is no point to measure from, so `distance_km` is None.
+    """
+    _check_language(lang)
+    eng = engine or db.engine()
+    index = place_index(eng)
+    levels: dict[str, str] = {}
+    for sid, level in found:
+        levels.setdefault(sid, level)
+    if not levels:
+        return []
+    with db.session(eng) as s:
+        active = set(s.scalars(ACTIVE, {"ids": list(levels)}))
+        kept = [(sid, level) for sid, level in levels.items() if sid in active]
+        return _details(s, index, kept, lang, None)
 
 
 _IDS: BindParameter[str] = bindparam("ids", expanding=True)
@@ -293,6 +355,8 @@ SERVICES: Final = (
     .join(Organization, Organization.id == Service.organization_id)
     .where(Service.id.in_(_IDS))
 )
+#: Which of the services `ids` are still active.
+ACTIVE: Final = select(Service.id).where(Service.id.in_(_IDS), Service.status == "active")
 #: The list-like fields of the services, one (service, field, value) row each, in value order.
 FACTS: Final[CompoundSelect[Any]] = union_all(
     select(

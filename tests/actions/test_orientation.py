@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import Engine, select
 
+from actions import replies
 from actions.orientation import (
     ActionAnswerTopic,
     ActionMoreServices,
@@ -16,7 +18,10 @@ from actions.orientation import (
     ActionReportServiceProblem,
     ActionShowServices,
 )
+from actions.replies import PAGE_SIZE
 from casework import ReferralRequest, ServiceFlag
+from referral_directory import api
+from referral_directory.records import ServiceRecord
 from store import db
 from tests.actions.conftest import make_tracker
 
@@ -27,6 +32,13 @@ async def run(action: Any, tracker: Any) -> Run:
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, tracker, {})
     return dispatcher, events
+
+
+def carried(slots: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The slots after the events, as Rasa keeps them for the next turn."""
+    out = dict(slots)
+    out.update({e["name"]: e["value"] for e in events if e.get("event") == "slot"})
+    return out
 
 
 def referrals(eng: Engine) -> list[ReferralRequest]:
@@ -114,10 +126,11 @@ async def test_the_another_place_button_asks_to_type_it(directory: Engine) -> No
 
 @pytest.mark.asyncio
 async def test_more_pages_through_and_the_card_lists_what_was_shown(directory: Engine) -> None:
-    slots = {"corregimiento": "Herrera", "services_offset": 0.0}  # no topic: every type
-    first, _ = await run(
+    slots = {"corregimiento": "Herrera"}  # no topic: every type
+    first, events = await run(
         ActionShowServices(), make_tracker("/find_service", "find_service", slots=slots)
     )
+    slots = carried(slots, events)
     more, events = await run(
         ActionMoreServices(), make_tracker("ver mas", "more_services", slots=slots)
     )
@@ -125,7 +138,7 @@ async def test_more_pages_through_and_the_card_lists_what_was_shown(directory: E
     assert SlotSet("services_offset", 3.0) in events
     card, _ = await run(
         ActionReferralCard(),
-        make_tracker("tarjeta", "referral_card", slots={**slots, "services_offset": 3.0}),
+        make_tracker("tarjeta", "referral_card", slots=carried(slots, events)),
     )
     lines = card.messages[0]["text"].splitlines()
     assert lines[0] == "🧾 Tarjeta de referencia" and lines[-1].endswith("911")
@@ -134,7 +147,11 @@ async def test_more_pages_through_and_the_card_lists_what_was_shown(directory: E
 
 @pytest.mark.asyncio
 async def test_something_wrong_asks_which_then_what_then_flags(directory: Engine) -> None:
-    slots = {"corregimiento": "Herrera", "topic": "health"}
+    listed, events = await run(
+        ActionShowServices(),
+        make_tracker("/find_service", "find_service", slots={"corregimiento": "Herrera"}),
+    )
+    slots = carried({"corregimiento": "Herrera", "topic": "health"}, events)
     which, _ = await run(
         ActionReportServiceProblem(),
         make_tracker("algo esta mal", "report_service_problem", slots=slots),
@@ -193,3 +210,128 @@ async def test_a_broken_database_still_answers_with_the_iom_contact(
     tracker = make_tracker("/find_service", "find_service", slots={"corregimiento": "Herrera"})
     dispatcher, _ = await run(ActionShowServices(), tracker)
     assert dispatcher.messages[0]["response"] == "utter_directory_unavailable"
+
+
+def _lists(text: str, names: list[str], first: int = 1) -> bool:
+    """Whether a page lists exactly these services, numbered from `first`."""
+    blocks = text.split("\n\n")[1:]
+    return len(blocks) == len(names) and all(
+        block.startswith(f"{n}. {name} (")
+        for n, (block, name) in enumerate(zip(blocks, names), first)
+    )
+
+
+def _card_lists(text: str, names: list[str]) -> bool:
+    lines = text.splitlines()[1:-1]
+    return len(lines) == len(names) and all(
+        line == f"• {name}" or line.startswith(f"• {name}: ") for line, name in zip(lines, names)
+    )
+
+
+@pytest.mark.asyncio
+async def test_more_the_card_and_something_wrong_use_what_was_shown_not_a_new_search(
+    directory: Engine,
+) -> None:
+    slots: dict[str, Any] = {"corregimiento": "Herrera"}
+    first, events = await run(
+        ActionShowServices(), make_tracker("/find_service", "find_service", slots=slots)
+    )
+    slots = carried(slots, events)
+    kept = slots["offered_services"]
+    assert kept["place"] == "Herrera" and len(kept["services"]) > 2 * PAGE_SIZE
+    ids = [s["id"] for s in kept["services"]]
+    names = [api.get(sid, engine=directory).name for sid in ids]
+    assert _lists(first.messages[0]["text"], names[:PAGE_SIZE])
+    # staff add a service that a new search would put first
+    new = api.create(
+        ServiceRecord(
+            organization="Organización de prueba",
+            name="AAA servicio nuevo",
+            types=("information",),
+            scope=("corregimiento:Herrera",),
+        ),
+        engine=directory,
+    )
+    assert api.search("herrera", engine=directory)["services"][0]["id"] == new
+    more, events = await run(
+        ActionMoreServices(), make_tracker("ver mas", "more_services", slots=slots)
+    )
+    slots = carried(slots, events)
+    assert more.messages[0]["text"].startswith("Servicios para Herrera:")
+    assert _lists(more.messages[0]["text"], names[PAGE_SIZE : 2 * PAGE_SIZE], PAGE_SIZE + 1)
+    card, _ = await run(ActionReferralCard(), make_tracker("tarjeta", "referral_card", slots=slots))
+    assert _card_lists(card.messages[0]["text"], names[: 2 * PAGE_SIZE])
+    which, _ = await run(
+        ActionReportServiceProblem(),
+        make_tracker("algo esta mal", "report_service_problem", slots=slots),
+    )
+    flagged = [
+        json.loads(b["payload"].removeprefix("/report_service_problem"))["service_id"]
+        for b in which.messages[0]["buttons"]
+    ]
+    assert flagged == ids[: 2 * PAGE_SIZE] and new not in flagged
+    # every page logged the ids it showed, and only those
+    logged = [row.services.split() for row in referrals(directory)]
+    assert sorted(logged) == sorted([ids[:PAGE_SIZE], ids[PAGE_SIZE : 2 * PAGE_SIZE]])
+
+
+@pytest.mark.asyncio
+async def test_without_an_offer_kept_more_and_the_card_ask_for_the_place(directory: Engine) -> None:
+    # a place in the slot is not enough: the list the person saw is not known, so nothing is
+    # searched and shown as if it were
+    slots = {"corregimiento": "Herrera", "services_offset": 0.0}
+    for action, intent in (
+        (ActionMoreServices(), "more_services"),
+        (ActionReferralCard(), "referral_card"),
+    ):
+        dispatcher, events = await run(action, make_tracker(intent, intent, slots=slots))
+        assert [m["text"] for m in dispatcher.messages] == [replies.ask_place("es").text]
+        assert events == []
+    assert referrals(directory) == []
+
+
+@pytest.mark.asyncio
+async def test_the_national_services_shown_for_an_unknown_place_can_be_paged_and_kept(
+    directory: Engine,
+) -> None:
+    tracker = make_tracker("vivo en villa inventada", "inform_location", slots={"language": "en"})
+    listed, events = await run(ActionShowServices(), tracker)
+    slots = carried({"language": "en"}, events)
+    assert slots["corregimiento"] is None and slots["offered_services"]["place"] is None
+    ids = [s["id"] for s in slots["offered_services"]["services"]]
+    assert len(ids) > PAGE_SIZE
+    names = [api.get(sid, engine=directory).name_en for sid in ids]
+    assert _lists(listed.messages[-1]["text"], names[:PAGE_SIZE])
+    assert listed.messages[-1]["text"].startswith("Services for the whole country:")
+    more, events = await run(
+        ActionMoreServices(), make_tracker("more", "more_services", slots=slots)
+    )
+    assert more.messages[0]["text"].startswith("Services for the whole country:")
+    assert _lists(more.messages[0]["text"], names[PAGE_SIZE : 2 * PAGE_SIZE], PAGE_SIZE + 1)
+    card, _ = await run(
+        ActionReferralCard(), make_tracker("card", "referral_card", slots=carried(slots, events))
+    )
+    assert _card_lists(card.messages[0]["text"], names[: 2 * PAGE_SIZE])
+
+
+@pytest.mark.asyncio
+async def test_a_service_closed_after_it_was_shown_drops_out_and_none_is_skipped(
+    directory: Engine,
+) -> None:
+    slots: dict[str, Any] = {"corregimiento": "Herrera"}
+    _, events = await run(
+        ActionShowServices(), make_tracker("/find_service", "find_service", slots=slots)
+    )
+    slots = carried(slots, events)
+    ids = [s["id"] for s in slots["offered_services"]["services"]]
+    names = [api.get(sid, engine=directory).name for sid in ids]
+    api.close(ids[1], engine=directory)  # on the first page
+    more, events = await run(
+        ActionMoreServices(), make_tracker("ver mas", "more_services", slots=slots)
+    )
+    # the second page starts with the fourth service offered, numbered after the two still open
+    assert _lists(more.messages[0]["text"], names[PAGE_SIZE : 2 * PAGE_SIZE], PAGE_SIZE)
+    slots = carried(slots, events)
+    assert ids[1] not in {s["id"] for s in slots["offered_services"]["services"]}
+    card, _ = await run(ActionReferralCard(), make_tracker("tarjeta", "referral_card", slots=slots))
+    assert _card_lists(card.messages[0]["text"], [names[0], *names[2 : 2 * PAGE_SIZE]])

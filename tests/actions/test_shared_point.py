@@ -133,7 +133,10 @@ async def test_a_point_gives_the_services_of_the_nearest_place_nearest_first(
     first = page["text"].split("\n\n")[1]
     assert first.startswith("1. Hospital Nicolás A. Solano (La Chorrera)")
     assert {b["payload"] for b in page["buttons"]} >= {"/referral_card", "/more_services"}
-    assert events == [SlotSet("corregimiento", "La Chorrera"), SlotSet("services_offset", 0.0)]
+    assert events[:2] == [SlotSet("corregimiento", "La Chorrera"), SlotSet("services_offset", 0.0)]
+    [kept] = events[2:]
+    assert kept["name"] == "offered_services" and kept["value"]["place"] == "La Chorrera"
+    assert kept["value"]["services"][0] == {"id": HOSPITAL, "level": "distrito"}
     # taken once, with the bearer; then nothing is left at the gateway
     assert gateway.requests == [
         ("/internal/point/tok-near-the-hospital-1", f"Bearer {INTERNAL_TOKEN}")
