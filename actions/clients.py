@@ -1,4 +1,8 @@
-"""The actions' own small clients of the gateway: where it is and how to call it.
+"""The action server's settings of its peers, and its own small clients of them.
+
+Where Rasa and the gateway are, and the token of the gateway's internal endpoints, are read
+here and nowhere else in actions/ (the secrets are checked at start by privacy/keys.py, from
+scripts/run-actions).
 
 The actions reach the gateway only over HTTP (its internal endpoints, behind
 GATEWAY_INTERNAL_TOKEN), never by importing it: the gateway is a process of its own, open to
@@ -16,6 +20,11 @@ logger = logging.getLogger(__name__)
 
 #: Seconds for a call the person does not wait for (the answer has gone already).
 BACKGROUND_TIMEOUT = 5.0
+
+
+def rasa_url() -> str:
+    """RASA_URL, else Rasa on this machine: erasure empties the tracker through Rasa's API."""
+    return os.environ.get("RASA_URL", "").strip().rstrip("/") or "http://127.0.0.1:5005"
 
 
 def gateway_url() -> str:

@@ -19,7 +19,6 @@ used for one search and forgotten: no slot, log line or referral-log field holds
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Sequence
 from typing import Any, Final
@@ -30,7 +29,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 import casework
-from actions import context, replies
+from actions import clients, context, replies
 from content.topics import TOPICS, get_topic_content
 from referral_directory import api
 from referral_directory.offer import Offer, find_place, national, offer, offer_near, offered
@@ -62,16 +61,6 @@ _LEVELS: Final = frozenset({"corregimiento", "distrito", "provincia", "national"
 POINT_TIMEOUT: Final = 3.0
 #: What a point token looks like (secrets.token_urlsafe); anything else is not sent anywhere.
 _POINT_TOKEN: Final = re.compile(r"[A-Za-z0-9_-]{16,64}")
-
-
-def gateway_url() -> str:
-    """GATEWAY_URL, else the gateway on this machine (127.0.0.1, GATEWAY_PORT or 8081)."""
-    url = os.environ.get("GATEWAY_URL", "").strip().rstrip("/")
-    return url or f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '').strip() or 8081}"
-
-
-def gateway_token() -> str:
-    return os.environ.get("GATEWAY_INTERNAL_TOKEN", "").strip()
 
 
 def _send(dispatcher: CollectingDispatcher, reply: replies.Reply) -> None:
@@ -129,13 +118,13 @@ async def send_services_near(
 
 async def fetch_point(point_token: str) -> tuple[float, float] | None:
     """The (lat, lon) the gateway holds for the token, taken once; None when it cannot be had."""
-    secret = gateway_token()
+    secret = clients.gateway_token()
     if not secret or not _POINT_TOKEN.fullmatch(point_token):
         return None
     try:
         async with httpx.AsyncClient(timeout=POINT_TIMEOUT) as client:
             response = await client.get(
-                f"{gateway_url()}/internal/point/{point_token}",
+                f"{clients.gateway_url()}/internal/point/{point_token}",
                 headers={"Authorization": f"Bearer {secret}"},
             )
     except httpx.HTTPError as exc:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -32,10 +31,6 @@ REPO = Path(__file__).resolve().parent.parent
 _pending: set[asyncio.Task[bool]] = set()
 
 
-def rasa_url() -> str:
-    return os.environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/")
-
-
 def rasa_token() -> str:
     """RASA_TOKEN, checked at start by scripts/run-actions (privacy/keys.py)."""
     return keys.secret("RASA_TOKEN")
@@ -43,7 +38,7 @@ def rasa_token() -> str:
 
 async def wipe_tracker(sender_id: str, attempts: int = 10, delay: float = 0.5) -> bool:
     """Empty the conversation in Rasa's tracker store; True once Rasa confirms."""
-    url = f"{rasa_url()}/conversations/{quote(sender_id, safe='')}/tracker/events"
+    url = f"{clients.rasa_url()}/conversations/{quote(sender_id, safe='')}/tracker/events"
     async with httpx.AsyncClient(timeout=10) as client:
         for _ in range(attempts):
             await asyncio.sleep(delay)
