@@ -107,7 +107,7 @@ test: setup lint test-unit validate test-stories eval
 test-unit: setup
 	$(APP_PY) -m tools.nlu_export --check
 	$(MAKE) --no-print-directory check-leakage
-	$(APP_PY) -m pytest -q tests/privacy tests/content tests/casework tests/directory tests/tools
+	$(APP_PY) -m pytest -q tests/store tests/privacy tests/content tests/casework tests/directory tests/tools
 	$(APP_PY) -m pytest -q tests/actions tests/gateways
 	$(RASA_PY) -m pytest -q -p no:cacheprovider tests/nlu
 
