@@ -44,6 +44,12 @@ ROOT = Path(__file__).resolve().parents[1]
 CONVERSATIONS = ROOT / "tests" / "conversations"
 DOMAIN = ROOT / "domain.yml"
 
+
+def conversation_files() -> list[Path]:
+    """One file per language, named by it (es.yml, en.yml); the folder's guard.yml is not one."""
+    return sorted(CONVERSATIONS.glob("??.yml"))
+
+
 _ES = frozenset(
     [
         "el",
@@ -364,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     player = Player(
         args.rasa, args.token, db.engine(), lambda s: conversation_key("rasa", s, secret)
     )
-    turns = run(player, sorted(CONVERSATIONS.glob("*.yml")))
+    turns = run(player, conversation_files())
     summary = report(turns)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "conversation_eval.json").write_text(json.dumps(summary, indent=2) + "\n")

@@ -26,7 +26,7 @@ def test_the_blind_conversations_are_played_scored_and_not_worse_than_before(
 ) -> None:
     engine = create_engine(f"sqlite:///{E2E_DIRECTORY}")
     player = conversation_eval.Player(stack.rasa, stack.token, engine, person_key)
-    paths = sorted(conversation_eval.CONVERSATIONS.glob("*.yml"))
+    paths = conversation_eval.conversation_files()
     turns = conversation_eval.run(player, paths)
     summary = conversation_eval.report(turns)
     out = ROOT / "reports"

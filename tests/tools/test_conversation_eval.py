@@ -39,7 +39,9 @@ def test_every_written_expectation_is_one_the_evaluator_judges() -> None:
         "emergency_numbers", "hotline", "no_emergency", "asks_consent", "handoff",
         "asks_erasure_confirmation", "erased", "not_menu", "max_chars",
     }  # fmt: skip
-    for path in ce.CONVERSATIONS.glob("*.yml"):
+    files = ce.conversation_files()
+    assert [p.name for p in files] == ["en.yml", "es.yml"]
+    for path in files:
         for conversation in yaml.safe_load(path.read_text(encoding="utf-8"))["conversations"]:
             for turn in conversation["turns"]:
                 assert set(turn.get("expect") or {}) <= known, (conversation["id"], turn)
