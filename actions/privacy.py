@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -27,7 +26,6 @@ from privacy import keys
 logger = logging.getLogger(__name__)
 
 Events = list[dict[str, Any]]
-REPO = Path(__file__).resolve().parent.parent
 _pending: set[asyncio.Task[bool]] = set()
 
 

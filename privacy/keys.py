@@ -43,10 +43,6 @@ class KeyConfigError(RuntimeError):
     """A secret is missing or unusable; the message says how to fix it (never the value)."""
 
 
-#: kept under its historical name: callers catch HashKeyError
-HashKeyError = KeyConfigError
-
-
 def _token() -> str:
     return secrets.token_urlsafe(32)
 

@@ -50,79 +50,16 @@ def conversation_files() -> list[Path]:
     return sorted(CONVERSATIONS.glob("??.yml"))
 
 
-_ES = frozenset(
-    [
-        "el",
-        "la",
-        "los",
-        "las",
-        "de",
-        "del",
-        "que",
-        "y",
-        "en",
-        "para",
-        "con",
-        "por",
-        "una",
-        "un",
-        "tu",
-        "te",
-        "tus",
-        "puedes",
-        "si",
-        "no",
-        "es",
-        "está",
-        "hay",
-        "aquí",
-        "más",
-        "o",
-        "al",
-        "lo",
-        "se",
-        "su",
-        "sus",
-        "qué",
-        "cómo",
-        "dónde",
-        "quieres",
-        "ayuda",
-        "persona",
-        "servicios",
-    ]
+#: function words, to tell the bot's Spanish from its English (it writes both correctly)
+_ES_WORDS = (
+    "el la los las de del que y en para con por una un tu te tus puedes si no es está hay "
+    "aquí más o al lo se su sus qué cómo dónde quieres ayuda persona servicios"
 )
-_EN = frozenset(
-    [
-        "the",
-        "and",
-        "to",
-        "of",
-        "you",
-        "your",
-        "in",
-        "for",
-        "is",
-        "can",
-        "a",
-        "an",
-        "if",
-        "with",
-        "are",
-        "here",
-        "more",
-        "or",
-        "it",
-        "this",
-        "what",
-        "how",
-        "where",
-        "want",
-        "help",
-        "person",
-        "services",
-    ]
+_EN_WORDS = (
+    "the and to of you your in for is can a an if with are here more or it this what how "
+    "where want help person services"
 )
+_ES, _EN = frozenset(_ES_WORDS.split()), frozenset(_EN_WORDS.split())
 _WORD = re.compile(r"[a-záéíóúñü]+")
 
 

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
-from sqlalchemy import Engine
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import Engine, select
 
+from casework import Handoff
 from referral_directory.placedb import forget_place_index
 from referral_directory.seed import load_seed
 from store import db
@@ -47,3 +49,16 @@ def make_tracker(
     }
     all_slots = {"language": "es", **(slots or {})}
     return Tracker(sender, all_slots, latest, events or [], False, None, None, "action_listen")
+
+
+async def run_action(
+    action: Any, tracker: Any
+) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
+    """Run an action as the server would: what it said, and the events it returned."""
+    dispatcher = CollectingDispatcher()
+    return dispatcher, await action.run(dispatcher, tracker, {})
+
+
+def handoffs(eng: Engine) -> list[Handoff]:
+    with db.session(eng) as s:
+        return list(s.scalars(select(Handoff)))

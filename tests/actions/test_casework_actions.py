@@ -15,7 +15,7 @@ import pytest
 import yaml
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 import casework
 from actions import privacy
@@ -28,23 +28,12 @@ from actions.handoff import (
     ActionOpenHandoff,
 )
 from actions.privacy import ActionDeleteMyData
-from casework import Handoff
-from store import db
-from tests.actions.conftest import make_tracker
+from tests.actions.conftest import handoffs, make_tracker
+from tests.actions.conftest import run_action as run
 
 DOMAIN: dict[str, Any] = yaml.safe_load(
     (Path(__file__).resolve().parents[2] / "domain.yml").read_text(encoding="utf-8")
 )
-
-
-async def run(action: Any, tracker: Any) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
-    dispatcher = CollectingDispatcher()
-    return dispatcher, await action.run(dispatcher, tracker, {})
-
-
-def handoffs(eng: Engine) -> list[Handoff]:
-    with db.session(eng) as s:
-        return list(s.scalars(select(Handoff)))
 
 
 def user(text: str, intent: str = "ask_refuge") -> dict[str, Any]:

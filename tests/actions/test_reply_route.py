@@ -11,14 +11,12 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
-from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 import casework
 from actions.handoff import ActionEmergencyFollowup, ActionOpenHandoff
-from casework import Handoff
-from store import db
-from tests.actions.conftest import make_tracker
+from tests.actions.conftest import handoffs, make_tracker
+from tests.actions.conftest import run_action as run
 
 pytestmark = pytest.mark.asyncio
 
@@ -34,16 +32,6 @@ def sealed(address: str, channel: str = "telegram") -> str:
 
 def turn(text: str, intent: str, metadata: dict[str, Any], **kw: Any) -> Any:
     return make_tracker(text, intent, extra={"metadata": metadata}, **kw)
-
-
-async def run(action: Any, tracker: Any) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
-    dispatcher = CollectingDispatcher()
-    return dispatcher, await action.run(dispatcher, tracker, {})
-
-
-def handoffs(eng: Engine) -> list[Handoff]:
-    with db.session(eng) as s:
-        return list(s.scalars(select(Handoff)))
 
 
 async def test_a_consented_handoff_keeps_the_sealed_route_and_closing_it_forgets_it(

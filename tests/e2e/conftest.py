@@ -17,7 +17,8 @@ import signal
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -100,11 +101,45 @@ def fake_graph() -> Iterator[FakeGraph]:
     server.stop()
 
 
-def _ready(client: httpx.Client, url: str, **params: str) -> bool:
+def answers(client: httpx.Client, url: str, **params: str) -> bool:
     try:
         return client.get(url, params=params).status_code == 200
     except httpx.TransportError:
         return False
+
+
+@contextmanager
+def started(
+    command: list[str],
+    env: dict[str, str],
+    log_path: Path,
+    ready: Callable[[], bool],
+    *,
+    what: str,
+    within: float,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A process group of ours, from the repository root, once `ready()`; stopped (SIGINT, then
+    SIGKILL) when the block ends, whatever happened in it."""
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + within
+            while not ready():
+                if process.poll() is not None:
+                    pytest.fail(f"{what} exited while starting (see {log_path.relative_to(ROOT)})")
+                if time.monotonic() > deadline:
+                    pytest.fail(f"{what} did not come up within {within:.0f} s")
+                time.sleep(2)
+            yield process
+        finally:
+            os.killpg(process.pid, signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")
@@ -141,35 +176,21 @@ def stack(fake_telegram: FakeTelegram, fake_graph: FakeGraph) -> Iterator[Stack]
         [str(ROOT / ".venv" / "bin" / "python"), "-m", "referral_directory", "init"],
         cwd=ROOT, env=env, check=True, capture_output=True,
     )  # fmt: skip
-    log = open(STACK_LOG, "w")  # noqa: SIM115 - lives as long as the stack
-    process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "honcho"), "start", "-f", "Procfile",
-         "rasa", "actions", "gateway"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
     stack = Stack(fake_telegram, fake_graph)
-    try:
-        deadline = time.monotonic() + 240
-        while True:
-            if process.poll() is not None:
-                pytest.fail("the stack exited while starting (see var/e2e-stack.log)")
-            ready = (
-                _ready(stack.client, f"{stack.rasa}/status", token=TOKEN)
-                and _ready(stack.client, f"{stack.actions}/health")
-                and _ready(stack.client, f"{stack.gateway}/health")
-            )
-            if ready:
-                break
-            if time.monotonic() > deadline:
-                pytest.fail("the stack did not come up within 240 s")
-            time.sleep(2)
+
+    def ready() -> bool:
+        return (
+            answers(stack.client, f"{stack.rasa}/status", token=TOKEN)
+            and answers(stack.client, f"{stack.actions}/health")
+            and answers(stack.client, f"{stack.gateway}/health")
+        )
+
+    honcho = [str(ROOT / ".venv" / "bin" / "honcho"), "start", "-f", "Procfile"]
+    with started(
+        [*honcho, "rasa", "actions", "gateway"], env, STACK_LOG, ready,
+        what="the stack", within=240,
+    ):  # fmt: skip
         yield stack
-    finally:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest.fixture

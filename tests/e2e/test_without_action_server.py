@@ -10,9 +10,7 @@ custom action is refused at once, and checks the plain response still arrives, p
 from __future__ import annotations
 
 import os
-import signal
 import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -20,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import MODEL, ROOT, TOKEN, variation_text
+from tests.e2e.conftest import MODEL, ROOT, TOKEN, answers, started, variation_text
 
 RASA_ALONE_PORT = 15105
 LOG = ROOT / "var" / "e2e-rasa-alone.log"
@@ -59,34 +57,15 @@ def rasa_alone() -> Iterator[RasaAlone]:
         "ACTION_SERVER_URL": dead,
         "RASA_TOKEN": TOKEN,
     }
-    log = open(LOG, "w")  # noqa: SIM115 - lives as long as the server
-    process = subprocess.Popen(
-        [str(ROOT / "scripts" / "run-rasa")],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
     rasa = RasaAlone(f"http://127.0.0.1:{RASA_ALONE_PORT}", dead)
     try:
-        deadline = time.monotonic() + 300
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"Rasa alone exited while starting (see {LOG.relative_to(ROOT)})")
-            try:
-                status = rasa.client.get(f"{rasa.url}/status", params={"token": TOKEN})
-                if status.status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("Rasa alone did not come up within 300 s")
-            time.sleep(2)
-        yield rasa
+        with started(
+            [str(ROOT / "scripts" / "run-rasa")], env, LOG,
+            lambda: answers(rasa.client, f"{rasa.url}/status", token=TOKEN),
+            what="Rasa alone", within=300,
+        ):  # fmt: skip
+            yield rasa
     finally:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
         hole.close()
 
 
