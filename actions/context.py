@@ -47,3 +47,19 @@ def entity(tracker: Tracker, name: str) -> str | None:
         if found.get("entity") == name and found.get("value"):
             return str(found["value"])
     return None
+
+
+def asked_last(tracker: Tracker, action: str) -> bool:
+    """Whether ``action`` ran in the bot's last turn, the one the person's message answers.
+
+    A question the bot asked earlier, with other messages since, is no longer the one being
+    answered: a "sí" two turns later must not confirm it.
+    """
+    users = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
+    if not users:
+        return False
+    before = users[-2] if len(users) > 1 else -1
+    return any(
+        e.get("event") == "action" and e.get("name") == action
+        for e in tracker.events[before + 1 : users[-1]]
+    )

@@ -69,6 +69,10 @@ class ActionDeleteMyData(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
+        if not context.asked_last(tracker, "action_ask_delete_confirmation"):
+            # a yes to a question asked turns ago: ask again rather than erase on it
+            dispatcher.utter_message(response="utter_confirm_delete")
+            return [SlotSet("delete_asked", True)]
         key = context.person_key(tracker)
         try:
             casework.erase_person(key)

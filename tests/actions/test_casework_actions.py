@@ -15,7 +15,7 @@ import pytest
 import yaml
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 import casework
 from actions import privacy
@@ -28,6 +28,7 @@ from actions.handoff import (
     ActionOpenHandoff,
 )
 from actions.privacy import ActionDeleteMyData
+from store import db
 from tests.actions.conftest import handoffs, make_tracker
 from tests.actions.conftest import run_action as run
 
@@ -178,11 +179,43 @@ def rasa(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, Any]]]:
     server.shutdown()
 
 
+#: the bot asked "¿Borro todo...?" in its last turn, and the person answered
+ASKED_TO_ERASE = [
+    user("borra mis datos", "delete_my_data"),
+    {"event": "action", "name": "action_ask_delete_confirmation"},
+    {"event": "action", "name": "action_listen"},
+    user("si", "affirm"),
+]
+
+
+@pytest.mark.asyncio
+async def test_a_yes_to_an_erasure_question_asked_turns_ago_asks_again_and_erases_nothing(
+    directory: Engine,
+) -> None:
+    late = [*ASKED_TO_ERASE[:3], user("y cuanto cuesta la multa?", "ask_regularization")]
+    late += [{"event": "action", "name": "action_orientation"}, user("si", "affirm")]
+    tracker = make_tracker("si", "affirm", sender="person/2", events=late)
+    key = privacy.context.person_key(tracker)
+    casework.log_referral(
+        conversation_key=key,
+        channel="rest",
+        language="es",
+        topic=None,
+        corregimiento=None,
+        service_ids=[],
+    )
+    dispatcher, events = await run(ActionDeleteMyData(), tracker)
+    assert dispatcher.messages[0]["response"] == "utter_confirm_delete"
+    assert events == [SlotSet("delete_asked", True)]
+    with db.session(directory) as s:
+        assert s.scalar(select(func.count()).select_from(casework.ReferralRequest)) == 1
+
+
 @pytest.mark.asyncio
 async def test_erasure_removes_rows_and_empties_the_tracker(
     directory: Engine, rasa: list[tuple[str, Any]]
 ) -> None:
-    tracker = make_tracker("si", "affirm", sender="person/1")
+    tracker = make_tracker("si", "affirm", sender="person/1", events=ASKED_TO_ERASE)
     key = privacy.context.person_key(tracker)
     casework.open_handoff(
         conversation_key=key,
