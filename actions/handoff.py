@@ -90,6 +90,11 @@ class ActionOpenHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
+        asked = ("action_explain_handoff", self.name())  # asked, or asked again
+        if not any(context.asked_last(tracker, action) for action in asked):
+            # a yes to a consent question asked turns ago is not consent: ask again
+            dispatcher.utter_message(response="utter_handoff_consent")
+            return [SlotSet("handoff_consent_asked", True)]
         try:
             _open_handoff(tracker, summary=summary(tracker), urgent=False, consented=True)
         except Exception as exc:

@@ -69,7 +69,8 @@ class ActionDeleteMyData(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
-        if not context.asked_last(tracker, "action_ask_delete_confirmation"):
+        asked = ("action_ask_delete_confirmation", self.name())  # asked, or asked again
+        if not any(context.asked_last(tracker, action) for action in asked):
             # a yes to a question asked turns ago: ask again rather than erase on it
             dispatcher.utter_message(response="utter_confirm_delete")
             return [SlotSet("delete_asked", True)]

@@ -51,6 +51,15 @@ def make_tracker(
     return Tracker(sender, all_slots, latest, events or [], False, None, None, "action_listen")
 
 
+#: the bot's last turn asked for consent to a handoff ("¿Te paso con una persona?")
+ASKED_CONSENT: list[dict[str, Any]] = [
+    {"event": "user", "text": "quiero hablar con una persona", "parse_data": {}},
+    {"event": "action", "name": "action_explain_handoff"},
+    {"event": "action", "name": "action_listen"},
+    {"event": "user", "text": "si", "parse_data": {}},
+]
+
+
 async def run_action(
     action: Any, tracker: Any
 ) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:

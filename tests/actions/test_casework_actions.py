@@ -29,7 +29,7 @@ from actions.handoff import (
 )
 from actions.privacy import ActionDeleteMyData
 from store import db
-from tests.actions.conftest import handoffs, make_tracker
+from tests.actions.conftest import ASKED_CONSENT, handoffs, make_tracker
 from tests.actions.conftest import run_action as run
 
 DOMAIN: dict[str, Any] = yaml.safe_load(
@@ -60,6 +60,7 @@ async def test_on_yes_the_handoff_keeps_context_but_no_contacts(directory: Engin
         user("tengo miedo de volver, mi numero es +507 6000-0000"),
         user("/affirm", "affirm"),
         user("mi pasaporte es X0000000 y mi correo user@example.org"),
+        *ASKED_CONSENT[1:],  # the consent question, and the "si" that answers it
     ]
     tracker = make_tracker(
         "si",
@@ -189,6 +190,18 @@ ASKED_TO_ERASE = [
 
 
 @pytest.mark.asyncio
+async def test_a_yes_to_a_consent_question_asked_turns_ago_asks_again_and_hands_nothing_off(
+    directory: Engine,
+) -> None:
+    late = [*ASKED_CONSENT[:3], user("cuanto cuesta?", "ask_regularization")]
+    late += [{"event": "action", "name": "action_answer_topic"}, user("si", "affirm")]
+    dispatcher, events = await run(ActionOpenHandoff(), make_tracker("si", "affirm", events=late))
+    assert dispatcher.messages[0]["response"] == "utter_handoff_consent"
+    assert events == [SlotSet("handoff_consent_asked", True)]
+    assert handoffs(directory) == []
+
+
+@pytest.mark.asyncio
 async def test_a_yes_to_an_erasure_question_asked_turns_ago_asks_again_and_erases_nothing(
     directory: Engine,
 ) -> None:
@@ -209,6 +222,13 @@ async def test_a_yes_to_an_erasure_question_asked_turns_ago_asks_again_and_erase
     assert events == [SlotSet("delete_asked", True)]
     with db.session(directory) as s:
         assert s.scalar(select(func.count()).select_from(casework.ReferralRequest)) == 1
+    # asked again, a yes in the very next turn is an answer: it erases
+    again = [*late, {"event": "action", "name": "action_delete_my_data"}, user("si", "affirm")]
+    tracker = make_tracker("si", "affirm", sender="person/2", events=again)
+    dispatcher, events = await run(ActionDeleteMyData(), tracker)
+    assert dispatcher.messages[0]["response"] == "utter_data_deleted"
+    with db.session(directory) as s:
+        assert s.scalar(select(func.count()).select_from(casework.ReferralRequest)) == 0
 
 
 @pytest.mark.asyncio

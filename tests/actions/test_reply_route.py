@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 import casework
 from actions.handoff import ActionEmergencyFollowup, ActionOpenHandoff
-from tests.actions.conftest import handoffs, make_tracker
+from tests.actions.conftest import ASKED_CONSENT, handoffs, make_tracker
 from tests.actions.conftest import run_action as run
 
 pytestmark = pytest.mark.asyncio
@@ -31,6 +31,8 @@ def sealed(address: str, channel: str = "telegram") -> str:
 
 
 def turn(text: str, intent: str, metadata: dict[str, Any], **kw: Any) -> Any:
+    """The person's answer to the consent question the bot asked in its last turn."""
+    kw.setdefault("events", ASKED_CONSENT)
     return make_tracker(text, intent, extra={"metadata": metadata}, **kw)
 
 
@@ -105,7 +107,7 @@ async def test_a_handoff_that_cannot_be_recorded_logs_neither_route_nor_words(
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite'}")
     monkeypatch.setenv("HASH_KEY", "test-key-" + "x" * 40)
     route = sealed("610001")
-    events = [{"event": "user", "text": "tengo miedo de volver", "parse_data": {}}]
+    events = [{"event": "user", "text": "tengo miedo de volver", "parse_data": {}}, *ASKED_CONSENT]
     metadata = {"channel": "telegram", "reply_route": route}
     with caplog.at_level(logging.DEBUG):
         dispatcher, _ = await run(
