@@ -49,17 +49,22 @@ def entity(tracker: Tracker, name: str) -> str | None:
     return None
 
 
-def asked_last(tracker: Tracker, action: str) -> bool:
-    """Whether ``action`` ran in the bot's last turn, the one the person's message answers.
-
-    A question the bot asked earlier, with other messages since, is no longer the one being
-    answered: a "sí" two turns later must not confirm it.
-    """
+def _last_bot_turn(tracker: Tracker) -> list[dict[str, Any]]:
+    """The events between the person's previous message and this one: the turn it answers."""
     users = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
     if not users:
-        return False
+        return []
     before = users[-2] if len(users) > 1 else -1
+    return list(tracker.events[before + 1 : users[-1]])
+
+
+def question_asked_last(tracker: Tracker, question: str) -> bool:
+    """Whether the bot asked ``question`` (set the `question` slot to it) in its last turn.
+
+    A question asked earlier, with other messages since, is no longer the one being answered:
+    a "sí" two turns later must not confirm it.
+    """
     return any(
-        e.get("event") == "action" and e.get("name") == action
-        for e in tracker.events[before + 1 : users[-1]]
+        e.get("event") == "slot" and e.get("name") == "question" and e.get("value") == question
+        for e in _last_bot_turn(tracker)
     )

@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import casework
 from actions import context
+from actions.questions import answered, ask
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ class ActionExplainHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
         dispatcher.utter_message(response="utter_handoff_consent")
-        return [SlotSet("handoff_consent_asked", True)]
+        return ask("consent")
 
 
 class ActionOpenHandoff(Action):
@@ -90,31 +91,20 @@ class ActionOpenHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
-        asked = ("action_explain_handoff", self.name())  # asked, or asked again
-        if not any(context.asked_last(tracker, action) for action in asked):
-            # a yes to a consent question asked turns ago is not consent: ask again
-            dispatcher.utter_message(response="utter_handoff_consent")
-            return [SlotSet("handoff_consent_asked", True)]
+        if not context.question_asked_last(tracker, "consent"):
+            # the rules see the question only in the turn after it (actions/question_scope.py);
+            # should a yes reach here otherwise, it is not consent
+            dispatcher.utter_message(response="utter_stale_answer")
+            return answered()
         try:
             _open_handoff(tracker, summary=summary(tracker), urgent=False, consented=True)
         except Exception as exc:
             # the kind only: a database error quotes the row's values (summary, sealed route)
             logger.error("handoff could not be recorded: %s", type(exc).__name__)
             dispatcher.utter_message(response="utter_human_contact")
-            return [SlotSet("handoff_consent_asked", False)]
+            return answered()
         dispatcher.utter_message(response="utter_handoff_opened")
-        return [SlotSet("handoff_consent_asked", False), SlotSet("handoff_open", True)]
-
-
-class ActionDeclineHandoff(Action):
-    def name(self) -> str:
-        return "action_decline_handoff"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> Events:
-        dispatcher.utter_message(response="utter_human_contact")
-        return [SlotSet("handoff_consent_asked", False)]
+        return [*answered(), SlotSet("handoff_open", True)]
 
 
 class ActionHandoffHold(Action):
@@ -155,10 +145,8 @@ class ActionEmergencyFollowup(Action):
         fitting = f"utter_emergency_{guard.get('category')}"
         if fitting in (domain.get("responses") or {}):
             dispatcher.utter_message(response=fitting)
-        # an emergency interrupts any question pending: a later "sí" must not answer it
-        events: Events = (
-            [SlotSet("delete_asked", False)] if tracker.get_slot("delete_asked") else []
-        )
+        # a question pending was dropped by the gate (an emergency goes elsewhere)
+        events: Events = []
         try:
             _open_handoff(
                 tracker,

@@ -30,8 +30,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import casework
 from actions import clients, context, replies
-from content.topics import TOPICS, get_topic_content
+from actions.questions import answered, ask
+from content.topics import TOPICS, get_facet, get_topic_content
 from referral_directory import api
+from referral_directory.needs import types_for
 from referral_directory.offer import Offer, find_place, national, offer, offer_near, offered
 from referral_directory.search import ServiceHit
 
@@ -49,6 +51,15 @@ INTENT_TOPIC = {
     "report_discrimination": "discrimination",
 }
 assert set(INTENT_TOPIC.values()) == set(TOPICS)
+#: follow-ups that name no topic, answered for the conversation's topic (content facets)
+INTENT_FACET = {
+    "ask_cost": "cost",
+    "ask_requirements": "requirements",
+    "ask_duration": "duration",
+    "ask_where": "where",
+    "ask_eligibility": "who_can_apply",
+    "ask_without_papers": "no_papers",
+}
 
 Events = list[dict[str, Any]]
 
@@ -73,12 +84,26 @@ def _topic_types(topic: str | None, language: str) -> list[str]:
     return list(get_topic_content(topic, language).service_types)
 
 
+def _types(tracker: Tracker, language: str) -> list[str]:
+    """The service types to offer: a need asked plainly ("donde dan comida"), else the topic's."""
+    needs = tracker.get_slot("needs")
+    if isinstance(needs, list) and needs:
+        return [str(t) for t in needs]
+    return _topic_types(tracker.get_slot("topic"), language)
+
+
+def ask_place(dispatcher: CollectingDispatcher, language: str) -> Events:
+    """The place question, as a state of its own: a "dale" next gets help to name the place."""
+    _send(dispatcher, replies.ask_place(language))
+    return ask("place")
+
+
 def send_services(dispatcher: CollectingDispatcher, tracker: Tracker, place: str) -> Events:
     """The first page of services for the place a person named (typed, a button, the slot) and
     the conversation's topic; or, for a place not found, suggestions and national services."""
-    language, topic = context.language(tracker), tracker.get_slot("topic")
+    language = context.language(tracker)
     try:
-        types = _topic_types(topic, language)
+        types = _types(tracker, language)
         resolution = find_place(place)
         node = resolution.place
         found = offer(node, types, language) if node is not None else None
@@ -97,21 +122,19 @@ async def send_services_near(
 ) -> Events:
     """Services near the point the token stands for, or the corregimiento question when the
     point cannot be had (expired, already used, gateway down) or no service is near it."""
-    language, topic = context.language(tracker), tracker.get_slot("topic")
+    language = context.language(tracker)
     point = await fetch_point(point_token)
     if point is None:
-        _send(dispatcher, replies.ask_place(language))
-        return []
+        return ask_place(dispatcher, language)
     try:
-        found = offer_near(*point, _topic_types(topic, language), language)
+        found = offer_near(*point, _types(tracker, language), language)
     except Exception as exc:
         # the type only: a database error quotes the statement's parameters, the point among them
         logger.error("directory search near a shared point failed: %s", type(exc).__name__)
         dispatcher.utter_message(response="utter_directory_unavailable")
         return []
     if found is None:
-        _send(dispatcher, replies.ask_place(language))
-        return []
+        return ask_place(dispatcher, language)
     # the events and the referral log hold the place's name only, never the point
     return _show_offer(dispatcher, tracker, found)
 
@@ -196,6 +219,7 @@ def _show_unknown_place(
     the offer, so that their buttons work too)."""
     language = context.language(tracker)
     _send(dispatcher, replies.unknown_place(query, suggestions, language))
+    asked = ask("place")  # the reply asks where the place is: "dale" then gets help
     if fallback:
         dispatcher.utter_message(text=replies.words(language)["national_instead"])
         country = replies.words(language)["country"]
@@ -205,6 +229,7 @@ def _show_unknown_place(
         SlotSet("corregimiento", None),
         SlotSet("services_offset", 0.0),
         SlotSet(OFFERED, _keep(None, fallback)),
+        *asked,
     ]
 
 
@@ -223,8 +248,14 @@ def _log(tracker: Tracker, place: str | None, service_ids: list[str]) -> None:
         logger.exception("referral log write failed")
 
 
+def _told(tracker: Tracker) -> list[str]:
+    value = tracker.get_slot("topics_told")
+    return [t for t in value if isinstance(t, str)] if isinstance(value, list) else []
+
+
 class ActionAnswerTopic(Action):
-    """The topic's short answer with its source, then services near the person."""
+    """The topic's short answer with its source, then the offer of services near the person:
+    asked, not sent, so that the turn fits a phone; a topic asked again gets one line."""
 
     def name(self) -> str:
         return "action_answer_topic"
@@ -243,18 +274,47 @@ class ActionAnswerTopic(Action):
             logger.exception("content store failed for topic %s", topic)
             dispatcher.utter_message(response="utter_content_unavailable")
             return [SlotSet("topic", topic)]
-        dispatcher.utter_message(text=replies.topic_answer(content))
-        events: Events = [SlotSet("topic", topic)]
         place = context.entity(tracker, "corregimiento") or tracker.get_slot("corregimiento")
-        if place:
-            return events + send_services(dispatcher, _with_topic(tracker, topic), place)
-        _send(dispatcher, replies.ask_place(language))
-        return events
+        then = replies.want_services(place, language) if place else replies.ask_place(language)
+        told = _told(tracker)
+        if topic in told:
+            text = replies.told_before(topic, language)
+        else:
+            text = replies.topic_answer(content, replies.TURN_CHARS - len(then.text))
+            told = [*told, topic]
+        dispatcher.utter_message(text=text)
+        _send(dispatcher, then)
+        return [
+            SlotSet("topic", topic),
+            SlotSet("topics_told", told),
+            SlotSet("needs", None),  # a topic now: its services, not an earlier need's
+            *ask("services" if place else "place"),
+        ]
 
 
-def _with_topic(tracker: Tracker, topic: str) -> Tracker:
-    tracker.slots["topic"] = topic  # the SlotSet above reaches Rasa only after this action
-    return tracker
+class ActionAnswerFacet(Action):
+    """A follow-up ("y eso es gratis?", "how long does it take?") answered for the topic of
+    the conversation, from the topic's facets in the content store."""
+
+    def name(self) -> str:
+        return "action_answer_facet"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        facet = INTENT_FACET.get(context.intent(tracker) or "")
+        topic = tracker.get_slot("topic")
+        if facet is None or topic is None:
+            dispatcher.utter_message(response="utter_which_topic")
+            return []
+        try:
+            content = get_facet(topic, facet, context.language(tracker))
+        except Exception:
+            logger.exception("content store failed for %s/%s", topic, facet)
+            dispatcher.utter_message(response="utter_content_unavailable")
+            return []
+        dispatcher.utter_message(text=replies.facet_answer(content))
+        return []
 
 
 class ActionShowServices(Action):
@@ -267,6 +327,16 @@ class ActionShowServices(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
+        # "sí" to "¿Quieres ver los servicios para X?" lands here too: the question is answered
+        done = answered() if tracker.get_slot("question") else []
+        if context.intent(tracker) == "find_service":
+            # "donde dan comida": food, not every service; a new request forgets an old need
+            needs = types_for((tracker.latest_message or {}).get("text") or "") or None
+            tracker.slots["needs"] = needs  # this action's search uses it already
+            done.append(SlotSet("needs", needs))
+        return done + await self._show(dispatcher, tracker)
+
+    async def _show(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         language = context.language(tracker)
         point_token = _point_token(tracker)
         if point_token is not None:  # a shared map point, kept by the gateway
@@ -276,13 +346,12 @@ class ActionShowServices(Action):
         if place is None and context.intent(tracker) == "inform_location":
             if text.startswith("/"):  # the "another place" button
                 dispatcher.utter_message(text=replies.words(language)["type_place"])
-                return []
+                return ask("place")
             # no known place in the words: let the directory try, then suggest
             return send_services(dispatcher, tracker, replies.place_query(text))
         place = place or tracker.get_slot("corregimiento")
         if not place:
-            _send(dispatcher, replies.ask_place(language))
-            return []
+            return ask_place(dispatcher, language)
         return send_services(dispatcher, tracker, place)
 
 
@@ -298,8 +367,7 @@ class ActionMoreServices(Action):
         language = context.language(tracker)
         kept = _kept(tracker)
         if kept is None:
-            _send(dispatcher, replies.ask_place(language))
-            return []
+            return ask_place(dispatcher, language)
         place, services = kept
         seen = int(tracker.get_slot("services_offset") or 0) + replies.PAGE_SIZE
         try:
@@ -347,8 +415,7 @@ class ActionReferralCard(Action):
             dispatcher.utter_message(response="utter_directory_unavailable")
             return []
         if not shown:
-            _send(dispatcher, replies.ask_place(language))
-            return []
+            return ask_place(dispatcher, language)
         dispatcher.utter_message(text=replies.referral_card(shown, language))
         return []
 

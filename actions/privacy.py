@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import casework
 from actions import clients, context
+from actions.questions import answered, ask
 from privacy import keys
 
 logger = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ class ActionAskDeleteConfirmation(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
         dispatcher.utter_message(response="utter_confirm_delete")
-        return [SlotSet("delete_asked", True)]
+        return ask("erasure")
 
 
 class ActionDeleteMyData(Action):
@@ -69,18 +70,18 @@ class ActionDeleteMyData(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
-        asked = ("action_ask_delete_confirmation", self.name())  # asked, or asked again
-        if not any(context.asked_last(tracker, action) for action in asked):
-            # a yes to a question asked turns ago: ask again rather than erase on it
-            dispatcher.utter_message(response="utter_confirm_delete")
-            return [SlotSet("delete_asked", True)]
+        if not context.question_asked_last(tracker, "erasure"):
+            # the rules see the question only in the turn after it (actions/question_scope.py);
+            # should a yes reach here otherwise, nothing is erased on it
+            dispatcher.utter_message(response="utter_stale_answer")
+            return answered()
         key = context.person_key(tracker)
         try:
             casework.erase_person(key)
         except Exception:
             logger.exception("erasure of casework rows failed")
             dispatcher.utter_message(response="utter_delete_failed")
-            return [SlotSet("delete_asked", False)]
+            return answered()
         loop = asyncio.get_running_loop()
         for task in (
             loop.create_task(wipe_tracker(tracker.sender_id)),
@@ -89,15 +90,4 @@ class ActionDeleteMyData(Action):
             _pending.add(task)
             task.add_done_callback(_pending.discard)
         dispatcher.utter_message(response="utter_data_deleted")
-        return [SlotSet("delete_asked", False), SlotSet("handoff_open", False)]
-
-
-class ActionKeepData(Action):
-    def name(self) -> str:
-        return "action_keep_data"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> Events:
-        dispatcher.utter_message(response="utter_data_kept")
-        return [SlotSet("delete_asked", False)]
+        return [*answered(), SlotSet("handoff_open", False)]

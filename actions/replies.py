@@ -13,13 +13,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from content.topics import TopicContent
+from content.topics import FacetContent, Source, TopicContent
 from referral_directory.places import load_places
 from referral_directory.search import ServiceHit
 from text import strip_place_cue
 
 #: services shown per message: three fit a phone screen
 PAGE_SIZE: Final = 3
+#: at most this many characters in one turn, all messages together: a cheap phone's screens
+TURN_CHARS: Final = 900
+#: the distritos offered as buttons to someone who does not know their corregimiento: those of
+#: the programme's corregimientos first (the place list has them all; typed, any one is found)
+PLACE_HELP_DISTRITOS: Final = 4
 
 _WORDS: Final[dict[str, dict[str, Any]]] = {
     "es": {
@@ -53,6 +58,27 @@ _WORDS: Final[dict[str, dict[str, Any]]] = {
         "wrong_data": "Datos incorrectos",
         "flag_thanks": "Gracias. El equipo lo revisará. No guardamos nada más que el aviso.",
         "languages": {"es": "español", "en": "inglés", "fr": "francés", "ht": "creole"},
+        "want_services": "¿Quieres ver los servicios para {place}?",
+        "yes_services": "Sí, ver servicios",
+        "place_help": (
+            "Escribe el nombre de tu corregimiento o de tu barrio, o una calle o lugar conocido "
+            "cerca. Si no lo sabes, elige tu distrito."
+        ),
+        "place_help_location": " También puedes compartir tu ubicación (📎 → Ubicación): la "
+        "uso una sola vez para buscar y no la guardo.",
+        "told_before": "Sobre {topic} ya te respondí más arriba.",
+        "next_facets": " Puedo decirte cuánto cuesta, qué piden, cuánto tarda o dónde se hace.",
+        "not_known": "Ninguna fuente que tengo lo dice",
+        "topics": {
+            "regularization": "papeles y regularización",
+            "refuge": "refugio",
+            "work_permit": "permiso de trabajo",
+            "employment": "empleo",
+            "health": "salud",
+            "psychosocial": "apoyo emocional",
+            "voluntary_return": "retorno voluntario",
+            "discrimination": "discriminación",
+        },
     },
     "en": {
         "source": "Source",
@@ -85,6 +111,28 @@ _WORDS: Final[dict[str, dict[str, Any]]] = {
         "wrong_data": "Wrong details",
         "flag_thanks": "Thank you. The team will check it. We keep nothing but the flag.",
         "languages": {"es": "Spanish", "en": "English", "fr": "French", "ht": "Creole"},
+        "want_services": "Do you want to see the services for {place}?",
+        "yes_services": "Yes, show services",
+        "place_help": (
+            "Type the name of your corregimiento or neighbourhood, or a well-known street or "
+            "place nearby. If you don't know it, pick your district."
+        ),
+        "place_help_location": " You can also share your location (📎 → Location): I use it "
+        "once to search and don't keep it.",
+        "told_before": "I already answered about {topic} above.",
+        "next_facets": " I can tell you what it costs, what they ask for, how long it takes or "
+        "where it is done.",
+        "not_known": "None of my sources says this",
+        "topics": {
+            "regularization": "papers and regularization",
+            "refuge": "refugee status",
+            "work_permit": "the work permit",
+            "employment": "jobs",
+            "health": "health",
+            "psychosocial": "emotional support",
+            "voluntary_return": "voluntary return",
+            "discrimination": "discrimination",
+        },
     },
 }
 
@@ -112,20 +160,81 @@ def payload(intent: str, **entities: str) -> str:
     return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
 
 
-def topic_answer(content: TopicContent) -> str:
-    w = words(content.language)
-    parts = [content.answer]
-    if content.steps:
-        parts.append(
-            f"{w['steps']}:\n" + "\n".join(f"{i}. {s}" for i, s in enumerate(content.steps, 1))
-        )
-    if content.documents:
-        parts.append(f"{w['documents']}: " + "; ".join(content.documents))
-    cited = ", ".join(
-        f"{s.institution} ({s.url})" if s.url else s.institution for s in content.sources
+def _cited(sources: Sequence[Source], links: int) -> str:
+    """The sources by name, the first ``links`` of them with their address."""
+    return "; ".join(
+        f"{src.institution} ({src.url})" if src.url and i < links else src.institution
+        for i, src in enumerate(sources)
     )
-    parts.append(f"{w['source']}: {cited} · {w['reviewed']} {content.reviewed.isoformat()}")
-    return "\n\n".join(parts)
+
+
+def topic_answer(content: TopicContent, budget: int = TURN_CHARS) -> str:
+    """The answer, its steps and its sources, in at most ``budget`` characters when it can be.
+
+    The answer and the name of every source always go (a fact without its source is not to be
+    trusted); what makes the text long goes first when it must: the sources' addresses after
+    the first, then the first's, then the steps, which the "requirements" follow-up gives.
+    """
+    w = words(content.language)
+    steps = (
+        f"{w['steps']}:\n" + "\n".join(f"{i}. {s}" for i, s in enumerate(content.steps, 1))
+        if content.steps
+        else ""
+    )
+    documents = f"{w['documents']}: " + "; ".join(content.documents) if content.documents else ""
+    reviewed = f"{w['reviewed']} {content.reviewed.isoformat()}"
+    text = ""
+    for with_steps, links in ((True, len(content.sources)), (True, 1), (False, 1), (False, 0)):
+        source = f"{w['source']}: {_cited(content.sources, links)} · {reviewed}"
+        extra = [steps, documents] if with_steps else []
+        text = "\n\n".join(p for p in (content.answer, *extra, source) if p)
+        if len(text) <= budget:
+            return text
+    return text
+
+
+def facet_answer(facet: FacetContent) -> str:
+    """A follow-up's answer (cost, documents...) in the topic's context, with its source."""
+    w = words(facet.language)
+    source = f"{w['source']}: {_cited(facet.sources, 1)} · {w['reviewed']} {facet.reviewed}"
+    return f"{facet.text}\n\n{source}"
+
+
+def told_before(topic: str, language: str) -> str:
+    """A topic asked again: one line, not the same long answer once more."""
+    w = words(language)
+    line: str = w["told_before"].format(topic=w["topics"].get(topic, topic))
+    return line + str(w["next_facets"])
+
+
+def want_services(place: str, language: str) -> Reply:
+    """After an answer, for a place already known: the services only if the person wants them."""
+    w = words(language)
+    return Reply(
+        w["want_services"].format(place=place),
+        [
+            {"title": w["yes_services"], "payload": payload("affirm", question="services")},
+            {"title": w["other_place"], "payload": payload("inform_location")},
+        ],
+    )
+
+
+def place_help(language: str, channel: str) -> Reply:
+    """How to name the place, for someone who does not know their corregimiento's name: the
+    distritos of the programme as buttons, and on a chat app, a shared location."""
+    w = words(language)
+    seen: list[str] = []
+    for c in load_places().programme:
+        if c.distrito not in seen:
+            seen.append(c.distrito)
+    text = w["place_help"] + (
+        w["place_help_location"] if channel in ("telegram", "whatsapp") else ""
+    )
+    buttons = [
+        {"title": name, "payload": payload("inform_location", corregimiento=name)}
+        for name in seen[:PLACE_HELP_DISTRITOS]
+    ]
+    return Reply(text, buttons)
 
 
 def ask_place(language: str) -> Reply:
@@ -139,6 +248,16 @@ def ask_place(language: str) -> Reply:
     return Reply(w["where"], buttons)
 
 
+def organization_name(organization: str, language: str) -> str:
+    """The organization in the person's language: the directory writes bilingual names as
+    "Spanish / English" ("Servicio Nacional de Migración (SNM) / National Migration Service");
+    both would make a list of three services longer than a phone's screen."""
+    parts = [p.strip() for p in organization.split(" / ")]
+    if len(parts) != 2 or not all(parts):
+        return organization
+    return parts[0] if language == "es" else parts[1]
+
+
 def _service_lines(hit: ServiceHit, number: int, language: str) -> str:
     w = words(language)
     level = (
@@ -146,7 +265,8 @@ def _service_lines(hit: ServiceHit, number: int, language: str) -> str:
         if hit["match_level"] == "corregimiento"
         else f" {w.get('level_' + hit['match_level'], '')}"
     )
-    lines = [f"{number}. {hit['name']} ({hit['organization']}){level}".rstrip()]
+    organization = organization_name(hit["organization"], language)
+    lines = [f"{number}. {hit['name']} ({organization}){level}".rstrip()]
     if hit["address"]:
         lines.append(f"📍 {hit['address']}")
     if hit["hours"]:

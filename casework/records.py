@@ -35,6 +35,9 @@ from store.base import Base
 
 CHANNELS: Final = ("rest", "telegram", "whatsapp", "console")
 HANDOFF_STATUSES: Final = ("open", "in_progress", "closed")
+#: how a handoff ended: a caseworker answered and closed it, the person withdrew ("ya no
+#: necesito"), or the person erased their data while it was open
+HANDOFF_OUTCOMES: Final = ("answered", "withdrawn", "erased")
 FLAG_KINDS: Final = ("closed", "wrong_data")
 #: Caseworkers need the gist, not a transcript.
 MAX_SUMMARY_CHARS: Final = 500
@@ -83,6 +86,10 @@ class Handoff(Base):
         CheckConstraint("status IN ('open', 'in_progress', 'closed')", name="handoff_status_valid"),
         Index("ix_handoff_conversation_key", "conversation_key"),
         Index("ix_handoff_status_created", "status", "created_at"),
+        CheckConstraint(
+            "outcome IS NULL OR outcome IN ('answered', 'withdrawn', 'erased')",
+            name="handoff_outcome_valid",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_id)
@@ -101,6 +108,7 @@ class Handoff(Base):
     reply_route: Mapped[str] = mapped_column(String(MAX_REPLY_ROUTE_CHARS), default="")
     summary: Mapped[str] = mapped_column(String(MAX_SUMMARY_CHARS), default="")
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(16))
 
 
 class ServiceFlag(Base):
@@ -228,7 +236,9 @@ def open_handoff_for(conversation_key: str, *, engine: Engine | None = None) -> 
         ).first()
 
 
-def close_handoff(handoff_id: str, *, engine: Engine | None = None) -> None:
+def close_handoff(
+    handoff_id: str, *, outcome: str = "answered", engine: Engine | None = None
+) -> None:
     """Close a handoff and forget how to reach the person: the route is kept only while open."""
     with db.session(engine) as s:
         row = s.get(Handoff, handoff_id)
@@ -237,6 +247,7 @@ def close_handoff(handoff_id: str, *, engine: Engine | None = None) -> None:
         row.status = "closed"
         row.closed_at = _now()
         row.reply_route = ""
+        row.outcome = _check(outcome, HANDOFF_OUTCOMES, "outcome")
 
 
 def flag_service(service_id: str, kind: str, *, engine: Engine | None = None) -> str:
@@ -248,12 +259,28 @@ def flag_service(service_id: str, kind: str, *, engine: Engine | None = None) ->
 
 
 def erase_person(conversation_key: str, *, engine: Engine | None = None) -> Erasure:
-    """Remove every row carrying the person's key (referral requests and handoffs)."""
+    """Remove every row carrying the person's key (referral requests and handoffs).
+
+    A handoff still open is a caseworker's task in progress: deleting it would leave them
+    waiting on a case that vanished. It is closed as "erased" instead, with nothing of the
+    person left in it (no key, summary, route, topic or place), so the caseworker sees only
+    that the person erased their data.
+    """
     with db.session(engine) as s:
         requests: CursorResult[Any] = s.execute(  # type: ignore[assignment]
             delete(ReferralRequest).where(ReferralRequest.conversation_key == conversation_key)
         )
+        still_open = s.scalars(
+            select(Handoff).where(
+                Handoff.conversation_key == conversation_key, Handoff.status != "closed"
+            )
+        ).all()
+        for row in still_open:
+            row.conversation_key = f"erased:{_id()}"
+            row.status, row.outcome, row.closed_at = "closed", "erased", _now()
+            row.summary, row.reply_route, row.topic, row.corregimiento = "", "", None, None
+        s.flush()
         handoffs: CursorResult[Any] = s.execute(  # type: ignore[assignment]
             delete(Handoff).where(Handoff.conversation_key == conversation_key)
         )
-    return Erasure(requests.rowcount or 0, handoffs.rowcount or 0)
+    return Erasure(requests.rowcount or 0, (handoffs.rowcount or 0) + len(still_open))

@@ -6,6 +6,12 @@ without a release and without retraining the model. Because people edit that fil
 checked as a whole every time it is read: a bad file is refused with a message naming the topic,
 the language and the field, rather than letting the bot show a wrong, unsourced, too long or
 half-translated answer to someone who may act on it.
+
+After an answer people ask the same follow-ups ("is it free?", "what documents?", "how long?",
+"where exactly?", "who can apply?", "and without papers?"). Each topic and language answers them
+as six `facets`, checked the same way, and each says whether a source really answers it
+(`known`): where none does, the text says so and names who can tell, instead of a guessed fee or
+time.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -37,9 +44,16 @@ LANGUAGES = ("es", "en")
 #: the directory's taxonomy (DESIGN.md), one list for the schema and the content
 SERVICE_TYPES = frozenset(models.SERVICE_TYPES)
 MAX_ANSWER_CHARS = 600
+#: the follow-up questions every topic answers in every language
+FACETS = ("cost", "requirements", "duration", "where", "who_can_apply", "no_papers")
+#: a follow-up answer is shorter than the topic's answer: it comes after it
+MAX_FACET_CHARS = 450
 
 _TOPIC_KEYS = frozenset({"service_types", *LANGUAGES})
-_TEXT_KEYS = frozenset({"answer", "steps", "documents", "source", "also_sources", "reviewed"})
+_TEXT_KEYS = frozenset(
+    {"answer", "steps", "documents", "source", "also_sources", "reviewed", "facets"}
+)
+_FACET_KEYS = frozenset({"text", "source", "also_sources", "known"})
 _SOURCE_KEYS = frozenset({"institution", "url"})
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NUMBER = re.compile(r"\d+")
@@ -50,7 +64,7 @@ class ContentFileError(ValueError):
 
 
 class UnknownContentError(LookupError):
-    """A caller asked for a topic or language the content does not cover."""
+    """A caller asked for a topic, facet or language the content does not cover."""
 
 
 @dataclass(frozen=True)
@@ -82,8 +96,34 @@ class TopicContent:
 
 
 @dataclass(frozen=True)
+class FacetContent:
+    """The answer to one follow-up question (a facet) on one topic, in one language.
+
+    `known` is False when no source answers the question: the text then says so and names who
+    can tell, and a caller may offer a person to talk to rather than present it as an answer.
+    """
+
+    topic: str
+    facet: str
+    language: str
+    text: str
+    known: bool
+    source: Source
+    also_sources: tuple[Source, ...]
+    #: the topic's reviewed date: facets are checked with the answer they follow
+    reviewed: date
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        """All sources, main one first."""
+        return (self.source, *self.also_sources)
+
+
+@dataclass(frozen=True)
 class Content:
     entries: Mapping[tuple[str, str], TopicContent]
+    #: (topic, facet, language) -> the follow-up answer
+    facets: Mapping[tuple[str, str, str], FacetContent] = MappingProxyType({})
 
     def get(self, topic: str, language: str) -> TopicContent:
         """Fail loudly on a topic or language the file does not cover.
@@ -97,6 +137,26 @@ class Content:
             raise UnknownContentError(
                 f"no orientation content for topic {topic!r} in language {language!r}; "
                 f"topics: {', '.join(TOPICS)}; languages: {', '.join(LANGUAGES)}"
+            ) from None
+
+    def facet(self, topic: str, facet: str, language: str) -> FacetContent:
+        """One follow-up answer; an unknown topic, facet or language is named, not guessed."""
+        try:
+            return self.facets[(topic, facet, language)]
+        except KeyError:
+            unknown = [
+                f"{kind} {value!r}"
+                for kind, value, known in (
+                    ("topic", topic, TOPICS),
+                    ("facet", facet, FACETS),
+                    ("language", language, LANGUAGES),
+                )
+                if value not in known
+            ]
+            raise UnknownContentError(
+                f"no follow-up content for topic {topic!r}, facet {facet!r}, language "
+                f"{language!r} (unknown {', '.join(unknown) or 'entry'}); "
+                f"facets: {', '.join(FACETS)}"
             ) from None
 
 
@@ -123,17 +183,21 @@ def load_content(path: Path = CONTENT_FILE) -> Content:
         raise ContentFileError(f"{path.name}: missing topic(s) {', '.join(missing)}")
 
     entries: dict[tuple[str, str], TopicContent] = {}
+    facets: dict[tuple[str, str, str], FacetContent] = {}
     for topic in TOPICS:
-        for item in _parse_topic(f"{path.name}: topic {topic!r}", topic, topics[topic]):
+        items, topic_facets = _parse_topic(f"{path.name}: topic {topic!r}", topic, topics[topic])
+        for item in items:
             entries[(item.topic, item.language)] = item
-    return Content(entries)
+        for facet in topic_facets:
+            facets[(facet.topic, facet.facet, facet.language)] = facet
+    return Content(entries, facets)
 
 
 _cache: dict[Path, tuple[tuple[int, int], Content]] = {}
 
 
-def get_topic_content(topic: str, language: str, path: Path = CONTENT_FILE) -> TopicContent:
-    """Look one answer up, re-reading the file only when it changed on disk.
+def _cached_content(path: Path) -> Content:
+    """The checked file, re-read only when it changed on disk.
 
     Staff edits must reach the running action server without a restart, yet parsing and
     checking the file for every message would be wasted work; its modification time and size
@@ -146,10 +210,20 @@ def get_topic_content(topic: str, language: str, path: Path = CONTENT_FILE) -> T
     if cached is None or cached[0] != stamp:
         cached = (stamp, load_content(path))
         _cache[path] = cached
-    return cached[1].get(topic, language)
+    return cached[1]
 
 
-def _parse_topic(where: str, topic: str, raw: Any) -> list[TopicContent]:
+def get_topic_content(topic: str, language: str, path: Path = CONTENT_FILE) -> TopicContent:
+    """Look one answer up (see `_cached_content` for when the file is read again)."""
+    return _cached_content(path).get(topic, language)
+
+
+def get_facet(topic: str, facet: str, language: str, path: Path = CONTENT_FILE) -> FacetContent:
+    """Look one follow-up answer up, with the same cached loading as `get_topic_content`."""
+    return _cached_content(path).facet(topic, facet, language)
+
+
+def _parse_topic(where: str, topic: str, raw: Any) -> tuple[list[TopicContent], list[FacetContent]]:
     if not isinstance(raw, dict):
         raise ContentFileError(f"{where}: expected a mapping with service_types, es and en")
     _no_unknown_keys(where, raw, _TOPIC_KEYS)
@@ -164,7 +238,13 @@ def _parse_topic(where: str, topic: str, raw: Any) -> list[TopicContent]:
         for language in LANGUAGES
     ]
     _same_things(where, items)
-    return items
+    facets = [
+        _parse_facets(f"{where}, language {item.language!r}", item, raw[item.language])
+        for item in items
+    ]
+    for facet in FACETS:
+        _same_facet(f"{where}, facet {facet!r}", [by_name[facet] for by_name in facets])
+    return items, [f for by_name in facets for f in by_name.values()]
 
 
 def _service_types(where: str, raw: Any) -> tuple[str, ...]:
@@ -211,6 +291,67 @@ def _parse_text(
         also_sources=tuple(_source(f"{where}, also_sources[{i}]", s) for i, s in enumerate(also)),
         reviewed=_reviewed(where, raw.get("reviewed")),
         service_types=service_types,
+    )
+
+
+def _parse_facets(where: str, item: TopicContent, raw: dict[Any, Any]) -> dict[str, FacetContent]:
+    """The six follow-up answers of one topic in one language: all required, none extra."""
+    facets = raw.get("facets")
+    if not isinstance(facets, dict):
+        raise ContentFileError(
+            f"{where}: facets is missing or not a mapping; every topic and language needs the "
+            f"facets {', '.join(FACETS)}"
+        )
+    unknown = sorted(str(k) for k in facets if k not in FACETS)
+    if unknown:
+        raise ContentFileError(
+            f"{where}: unknown facet(s) {', '.join(unknown)}; facets are {', '.join(FACETS)}"
+        )
+    missing = [f for f in FACETS if f not in facets]
+    if missing:
+        raise ContentFileError(
+            f"{where}: missing facet(s) {', '.join(missing)}; "
+            f"every topic and language needs {', '.join(FACETS)}"
+        )
+    return {
+        facet: _parse_facet(f"{where}, facet {facet!r}", item, facet, facets[facet])
+        for facet in FACETS
+    }
+
+
+def _parse_facet(where: str, item: TopicContent, facet: str, raw: Any) -> FacetContent:
+    if not isinstance(raw, dict):
+        raise ContentFileError(f"{where}: expected a mapping with text, source and known")
+    _no_unknown_keys(where, raw, _FACET_KEYS)
+    text = raw.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ContentFileError(f"{where}: text is missing or empty")
+    text = text.strip()
+    if len(text) > MAX_FACET_CHARS:
+        raise ContentFileError(
+            f"{where}: text is {len(text)} characters long; "
+            f"at most {MAX_FACET_CHARS} fit after the answer on a phone screen"
+        )
+    known = raw.get("known")
+    if not isinstance(known, bool):
+        raise ContentFileError(
+            f"{where}: known must be true or false, got {known!r} "
+            "(false when no source answers the question)"
+        )
+    if "source" not in raw:
+        raise ContentFileError(f"{where}: source is missing; every facet says where it comes from")
+    also = raw.get("also_sources", [])
+    if not isinstance(also, list):
+        raise ContentFileError(f"{where}: also_sources must be a list")
+    return FacetContent(
+        topic=item.topic,
+        facet=facet,
+        language=item.language,
+        text=text,
+        known=known,
+        source=_source(f"{where}, source", raw["source"]),
+        also_sources=tuple(_source(f"{where}, also_sources[{i}]", s) for i, s in enumerate(also)),
+        reviewed=item.reviewed,
     )
 
 
@@ -275,18 +416,37 @@ def _same_things(where: str, items: list[TopicContent]) -> None:
             raise ContentFileError(f"{where}: {pair} must cite the same source links")
         if first.reviewed != other.reviewed:
             raise ContentFileError(f"{where}: {pair} must have the same reviewed date")
-        a_numbers, b_numbers = _numbers(first), _numbers(other)
-        if a_numbers != b_numbers:
+        _same_numbers(
+            where,
+            (first.language, " ".join((first.answer, *first.steps, *first.documents))),
+            (other.language, " ".join((other.answer, *other.steps, *other.documents))),
+        )
+
+
+def _same_facet(where: str, items: list[FacetContent]) -> None:
+    """The drift check of `_same_things` for one facet: links, known and numbers."""
+    first, *others = items
+    for other in others:
+        pair = f"{first.language} and {other.language}"
+        if [s.url for s in first.sources] != [s.url for s in other.sources]:
+            raise ContentFileError(f"{where}: {pair} must cite the same source links")
+        if first.known != other.known:
             raise ContentFileError(
-                f"{where}: {pair} must say the same things, but the numbers differ: "
-                f"only in {first.language}: {sorted(a_numbers - b_numbers)}, "
-                f"only in {other.language}: {sorted(b_numbers - a_numbers)}"
+                f"{where}: {pair} must agree on known, but {first.language} says "
+                f"{first.known} and {other.language} says {other.known}"
             )
+        _same_numbers(where, (first.language, first.text), (other.language, other.text))
 
 
-def _numbers(item: TopicContent) -> set[str]:
-    text = " ".join((item.answer, *item.steps, *item.documents))
-    return set(_NUMBER.findall(text))
+def _same_numbers(where: str, a: tuple[str, str], b: tuple[str, str]) -> None:
+    (a_language, a_text), (b_language, b_text) = a, b
+    a_numbers, b_numbers = set(_NUMBER.findall(a_text)), set(_NUMBER.findall(b_text))
+    if a_numbers != b_numbers:
+        raise ContentFileError(
+            f"{where}: {a_language} and {b_language} must say the same things, but the numbers "
+            f"differ: only in {a_language}: {sorted(a_numbers - b_numbers)}, "
+            f"only in {b_language}: {sorted(b_numbers - a_numbers)}"
+        )
 
 
 def _no_unknown_keys(where: str, raw: dict[Any, Any], allowed: frozenset[str]) -> None:

@@ -55,13 +55,21 @@ def get(service_id: str, *, engine: Engine | None = None) -> ServiceRecord:
     return rec
 
 
-def _save(rec: ServiceRecord, action: str, actor: str | None, engine: Engine | None) -> str:
+def _save(
+    rec: ServiceRecord,
+    action: str,
+    actor: str | None,
+    engine: Engine | None,
+    *,
+    classify: bool = False,
+) -> str:
     index = place_index(engine)
     problems = check_record(index, rec, known_types(engine))
     if problems:
         raise RecordError("; ".join(problems))
     with db.session(engine) as s:
-        service_id, _ = _write(s, index, rec, actor=actor or settings.actor(), action=action)
+        service_id, _ = _write(s, index, rec, actor=actor or settings.actor(), action=action,
+                               classify=classify)  # fmt: skip
     return service_id
 
 
@@ -81,13 +89,17 @@ def update(
     engine: Engine | None = None,
     **changes: Any,
 ) -> ServiceRecord:
-    """Change some fields of a service (`update(id, phone="...", sources={...})`)."""
+    """Change some fields of a service (`update(id, phone="...", sources={...})`).
+
+    `types` list the main purpose first; given, they also record the main purpose of a service
+    stored before there were main purposes, even in the same order."""
     current = get(service_id, engine=engine)
     names = {f.name for f in dataclasses.fields(ServiceRecord)} - {"id"}
     unknown = set(changes) - names
     if unknown:
         raise RecordError(f"unknown field(s): {', '.join(sorted(unknown))}")
-    _save(dataclasses.replace(current, **changes), "update", actor, engine)
+    _save(dataclasses.replace(current, **changes), "update", actor, engine,
+          classify="types" in changes)  # fmt: skip
     return get(service_id, engine=engine)
 
 

@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         report = load_seed(eng, seed_dir=args.seed_dir)
         print(f"places: {report.places}, service types: {report.types}, services added: "
               f"{report.services_added}, already there: {report.services_kept} (status "
-              f"corrected from the sources: {report.services_corrected})")  # fmt: skip
+              f"corrected from the sources: {report.services_corrected}, reclassified: "
+              f"{report.services_reclassified})")  # fmt: skip
         return 0
     if args.command == "search":
         try:
@@ -138,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             "never_verified": "never verified by staff (assured_date empty)",
             "no_phone": "active services without a phone",
             "no_schedule": "active services without opening hours",
+            "no_main_purpose": "active services whose types name no main purpose (the first)",
             "places_without_services": "corregimientos where no active service is or serves",
         }
         for key, title in titles.items():

@@ -6,7 +6,10 @@ The shape (UTF-8, header row, comma-separated, RFC 4180 quoting):
     organization, name  required; name is Spanish, name_en its English translation
     description, description_en, eligibility_description(_en), application_process(_en),
     fees_description(_en), hours, hours_en      free text ("_en" = English)
-    types               service types separated by ";" (health; psychosocial)
+    types               service types separated by ";", the main purpose first (health;
+                        psychosocial: a health service that also gives psychosocial support)
+    serves_only         the groups the service is only for, separated by ";": gbv,
+                        trafficking, children (among its types); empty = for everyone
     status              active | inactive | defunct | temporarily closed (empty = active)
     scope               where it serves, ";"-separated: national, provincia:NAME,
                         distrito:NAME, corregimiento:NAME (official names)
@@ -17,9 +20,10 @@ The shape (UTF-8, header row, comma-separated, RFC 4180 quoting):
     assured_date        YYYY-MM-DD when staff last verified it; empty = not verified
     sources             "field=source" pairs separated by " | " (phone=https://... | address=...)
 
-An export can be imported again unchanged. An import is all or nothing: every row is checked
-first and every bad row is reported with its line number and reason; only a file without errors
-is written, in one transaction (`--dry-run` checks and counts without writing).
+An export can be imported again unchanged. A column left out of a file leaves that field of the
+existing services as it is (new services get it empty). An import is all or nothing: every row
+is checked first and every bad row is reported with its line number and reason; only a file
+without errors is written, in one transaction (`--dry-run` checks and counts without writing).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from referral_directory import search_index, settings
@@ -39,11 +44,12 @@ from referral_directory.api import known_types
 from referral_directory.models import Service
 from referral_directory.placedb import place_index
 from referral_directory.records import ServiceRecord, check_record, read_record, write_record
+from referral_directory.resolve import PlaceIndex
 from store import db
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(ServiceRecord))
 REQUIRED = ("organization", "name")
-LISTS = ("types", "scope", "languages")
+LISTS = ("types", "serves_only", "scope", "languages")
 #: Progress bars only for files at least this long (and only on a terminal).
 PROGRESS_FROM = 500
 
@@ -128,6 +134,20 @@ def parse_row(row: dict[str, str | None]) -> tuple[ServiceRecord | None, list[st
     return ServiceRecord(**values), []  # type: ignore[arg-type]
 
 
+def _keep_left_out(
+    s: Session, index: PlaceIndex, rec: ServiceRecord, left_out: list[str]
+) -> ServiceRecord:
+    """The record with the stored values of the fields whose column the file leaves out (for
+    a service already stored): a file without `serves_only` does not open a service only for
+    survivors of violence to everyone, nor one without `status` reopen a closed one."""
+    if not left_out or not rec.id:
+        return rec
+    stored = read_record(s, index, rec.id)
+    if stored is None:
+        return rec
+    return dataclasses.replace(rec, **{name: getattr(stored, name) for name in left_out})
+
+
 def import_csv(
     path: Path,
     *,
@@ -152,21 +172,24 @@ def import_csv(
             )
             report.errors.append(RowError(1, reason))
             return report
+        left_out = [c for c in COLUMNS if c not in header and c != "id"]
         seen_ids: dict[str, int] = {}
         line = reader.line_num + 1
-        for row in reader:
-            report.rows += 1
-            rec, problems = parse_row(row)
-            if rec is not None:
-                problems = check_record(index, rec, types)
-                if rec.id:
-                    if rec.id in seen_ids:
-                        problems.append(f"id {rec.id} already on line {seen_ids[rec.id]}")
-                    seen_ids[rec.id] = line
-            report.errors += [RowError(line, p) for p in problems]
-            if rec is not None and not problems:
-                records.append((line, rec))
-            line = reader.line_num + 1
+        with db.session(engine) as s:
+            for row in reader:
+                report.rows += 1
+                rec, problems = parse_row(row)
+                if rec is not None:
+                    rec = _keep_left_out(s, index, rec, left_out)
+                    problems = check_record(index, rec, types)
+                    if rec.id:
+                        if rec.id in seen_ids:
+                            problems.append(f"id {rec.id} already on line {seen_ids[rec.id]}")
+                        seen_ids[rec.id] = line
+                report.errors += [RowError(line, p) for p in problems]
+                if rec is not None and not problems:
+                    records.append((line, rec))
+                line = reader.line_num + 1
     if report.errors:
         return report
     bar = tqdm(

@@ -38,6 +38,7 @@ LOCATION_TYPES: Final = ("physical", "postal", "virtual")
 #: Levels of the place hierarchy, most specific first (the order of search fallbacks).
 PLACE_LEVELS: Final = ("corregimiento", "distrito", "provincia", "national")
 #: Our service types (DESIGN.md), kept as taxonomy terms linked to services by `attribute`.
+#: A service lists one or more; the first it lists is its main purpose (see `Attribute`).
 SERVICE_TYPES: Final = (
     "regularization",
     "work_permit",
@@ -47,6 +48,7 @@ SERVICE_TYPES: Final = (
     "refugee",
     "trafficking",
     "gbv",
+    "children",
     "emergency",
     "employment",
     "voluntary_return",
@@ -55,6 +57,21 @@ SERVICE_TYPES: Final = (
     "food",
     "information",
 )
+#: Types that name a group of people as well as a kind of service (survivors of gender-based
+#: violence, victims of trafficking, children and adolescents): a service may be only for that
+#: group (`eligibility` attributes, the record's `serves_only`), and is then offered only when
+#: the topic or the person asks for one of its groups' types.
+GROUP_TYPES: Final = ("gbv", "trafficking", "children")
+#: Types that say a service informs and refers, whatever the question: in an offer they rank
+#: after the services whose purpose is the topic's (unless only they were asked for).
+GENERAL_TYPES: Final = ("information",)
+#: attribute.link_type (HSDS 3: "what the taxonomy term describes, e.g. the service
+#: eligibility or intended audience"): a type of the service, or a group it is only for.
+SERVICE_TYPE_LINK: Final = "service_type"
+ELIGIBILITY_LINK: Final = "eligibility"
+LINK_TYPES: Final = (SERVICE_TYPE_LINK, ELIGIBILITY_LINK)
+#: attribute.value of the service type that is the service's main purpose (the others: NULL).
+MAIN_PURPOSE: Final = "main"
 LANGUAGES: Final = ("es", "en")
 #: value_source.kind: the page a value was read from, a page that backs the entry as a whole,
 #: or something staff still have to confirm (a work item, with no value).
@@ -225,16 +242,30 @@ class TaxonomyTerm(Base):
 
 
 class Attribute(Base):
-    """Classifies an entity by a taxonomy term (here: a service by its types)."""
+    """Classifies an entity by a taxonomy term: a service by its types, and by the groups of
+    people it is only for.
+
+    `link_type` says which (HSDS 3 names, our codes): "service_type" rows are the service's
+    types, and the one whose `value` is "main" is its main purpose, the first type its record
+    lists (`records.ServiceRecord.types`): what the service is for, where the others are what
+    it also does. "eligibility" rows name a group (one of GROUP_TYPES, and one of the service's
+    own types) the service is only for: it is offered only to a request of that type. A
+    service stored before revision 0006 with several types may have no main purpose yet (all
+    its types then rank as secondary) until it is saved again or the seed reclassifies it.
+    """
 
     __tablename__ = "attribute"
     __table_args__ = (
-        UniqueConstraint("link_id", "taxonomy_term_id"),
+        UniqueConstraint("link_id", "link_type", "taxonomy_term_id"),
         Index("ix_attribute_taxonomy_term_id_link_id", "taxonomy_term_id", "link_id"),
+        CheckConstraint(_in("link_type", LINK_TYPES), name="link_type"),
     )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     link_id: Mapped[str] = mapped_column(Id)
+    link_type: Mapped[str] = mapped_column(
+        String(32), default=SERVICE_TYPE_LINK, server_default=SERVICE_TYPE_LINK
+    )
     link_entity: Mapped[str] = mapped_column(String(32))
     taxonomy_term_id: Mapped[str] = mapped_column(ForeignKey("taxonomy_term.id"))
     value: Mapped[str | None] = mapped_column(Text)
@@ -340,10 +371,14 @@ class ServiceSearch(Base):
     One row per service x search key x type filter x located point. A service's search keys are
     the places it serves (`service_area`) or is located in (`location.place_id`), with every
     ancestor of those places up to the provincia; the national place is a key only of services
-    that serve the whole country. The type filter is "" (any type) and each of its types. So a
-    search at one level of the hierarchy is one range of an index, in the order of the answer,
-    and stops after `limit` rows. `search_index.refresh` rewrites a service's rows in the same
-    transaction as every write of the service; `search_index.rebuild` rewrites them all.
+    that serve the whole country. The type filter (`service_type`) is "" (any type) and each of
+    its types, for staff searches that list every service; and, for what is offered to a
+    person (`offer`), "offer:", "offer:TYPE" and "offer:TYPE:main" (its main purpose) for a
+    service for everyone, or the same qualified by its group ("offer@gbv:TYPE", ...) for a
+    service only for some groups (see `search_index.offer_filter`). So a search at one level
+    of the hierarchy is one range of an index, in the order of the answer, and stops after
+    `limit` rows. `search_index.refresh` rewrites a service's rows in the same transaction as
+    every write of the service; `search_index.rebuild` rewrites them all.
     """
 
     __tablename__ = "service_search"

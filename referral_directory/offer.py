@@ -2,12 +2,33 @@
 
 Every offer is for a place already resolved (a node of the place index): the text a person
 typed is resolved once (`find_place`), and from then on the node is passed on, never its name
-to be matched again. A topic covers several service types (regularization: regularization,
-legal, information), and `search_at` filters by one; each type is searched with its own index
-range and the results merged in the directory's order (match level, then distance, then name),
-each service once. `national` searches the index's national node; `offered` reads again, by id,
-the services a person was shown, so that "see more", the card and "something wrong?" speak of
-those and not of a new search.
+to be matched again. `national` searches the index's national node; `offered` reads again, by
+id, the services a person was shown, so that "see more", the card and "something wrong?" speak
+of those and not of a new search.
+
+A topic covers several service types, its own first (refuge: refugee, legal). The services are
+ranked by fit first, nearness second (`fit`):
+
+0. its main purpose (the first type its record lists) is one of the topic's types;
+1. it lists one of them among what it also does;
+2. it matches only by a general type (`models.GENERAL_TYPES`: information), which ranks last
+   unless only general types were asked for;
+
+in 0 and 1, the earlier in the topic's list the type it matches by, the better (for refuge a
+service for refugees before a legal one); then in the directory's order: match level, then
+distance, then name. A service only for a group (`serves_only`: survivors of gender-based
+violence, victims of trafficking, children) is offered only when the types asked for include
+its group's type; with no type, only services for everyone are offered.
+
+Each type is searched on its own ranges of the search table, where the audience rule is
+already applied: the services for everyone whose main purpose it is, and all those of the type;
+for each group type asked for, the same two among the services only for that group. Each range
+stops at MAX_OFFERED (`search.search_offer`). That is enough for the best MAX_OFFERED overall: a
+service S is taken from the range of its main purpose (fit 0), of the first asked type it also
+does (fit 1) or of a general type (fit 2), among those for everyone or for one of its groups;
+every service before S in that range is before S in the offer too (the range holds only
+services offered to the request, as fit as S or fitter, in the order the offer breaks ties
+by), so a service that makes the offer is within its range's first MAX_OFFERED.
 
 A shared map point (`offer_near`) is first mapped to a place: the corregimiento or distrito of
 the nearest located active service, if one is near enough. The services of that place are then
@@ -25,10 +46,24 @@ from typing import Final
 from sqlalchemy import Engine, Float, Integer, bindparam, select
 from sqlalchemy.orm import Session
 
-from referral_directory.models import Location, ServiceArea, ServiceAtLocation, ServiceSearch
+from referral_directory.models import (
+    GENERAL_TYPES,
+    GROUP_TYPES,
+    Location,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceSearch,
+)
 from referral_directory.placedb import place_index
 from referral_directory.resolve import PlaceIndex, PlaceNode, Resolution
-from referral_directory.search import ServiceHit, haversine_km, search_at, services_by_id
+from referral_directory.search import (
+    Found,
+    OfferFilter,
+    ServiceHit,
+    haversine_km,
+    search_offer,
+    services_by_id,
+)
 from referral_directory.search_index import ANY_TYPE
 from store import db
 
@@ -89,13 +124,43 @@ class Offer:
     services: list[ServiceHit]
 
 
-def _order(hit: ServiceHit) -> tuple[int, float, str]:
-    distance = hit["distance_km"]
-    return (
-        _LEVEL_RANK.get(hit["match_level"], 9),
-        distance if distance is not None else float("inf"),
-        hit["name"],
-    )
+def specific_types(service_types: Sequence[str]) -> list[str]:
+    """The types asked for that say what the person needs: all but the general ones, unless
+    only general ones were asked for."""
+    wanted = list(dict.fromkeys(service_types))
+    return [t for t in wanted if t not in GENERAL_TYPES] or wanted
+
+
+def fit(types: Sequence[str], main_type: str | None, specific: Sequence[str]) -> tuple[int, int]:
+    """How well a service with these types (and main purpose) fits a request whose specific
+    types are `specific`, lower is better: (0, i) its main purpose is specific[i]; (1, i) it
+    also does specific[i] (the first it does); (2, 0) it matches only by a general type."""
+    if main_type is not None and main_type in specific:
+        return 0, list(specific).index(main_type)
+    does = [i for i, t in enumerate(specific) if t in types]
+    return (1, does[0]) if does else (2, 0)
+
+
+def filters(service_types: Sequence[str]) -> list[OfferFilter]:
+    """The ranges an offer reads (see the module's docstring)."""
+    wanted = list(dict.fromkeys(service_types))
+    if not wanted:
+        return [OfferFilter()]
+    specific = specific_types(wanted)
+    out: list[OfferFilter] = []
+    for group in [None, *(t for t in wanted if t in GROUP_TYPES)]:
+        out += [OfferFilter(t, main=True, group=group) for t in specific]
+        out += [OfferFilter(t, group=group) for t in wanted]
+    return out
+
+
+def _rank(found: list[Found], service_types: Sequence[str]) -> list[ServiceHit]:
+    """The best MAX_OFFERED, by fit, then in the directory's order (that of `found`)."""
+    if not service_types:
+        return [f.hit for f in found[:MAX_OFFERED]]
+    specific = specific_types(service_types)
+    ranked = sorted(found, key=lambda f: fit(f.hit["types"], f.main_type, specific))
+    return [f.hit for f in ranked[:MAX_OFFERED]]
 
 
 def find_place(text: str, *, engine: Engine | None = None) -> Resolution:
@@ -112,17 +177,17 @@ def offer(
     near: tuple[float, float] | None = None,
     engine: Engine | None = None,
 ) -> Offer:
-    """Services for a resolved place and any of the types (all active services when no type is
-    given), at most MAX_OFFERED."""
-    types: list[str | None] = list(service_types) or [None]
-    seen: dict[str, ServiceHit] = {}
-    for t in types:
-        hits = search_at(
-            place, service_type=t, lang=language, near=near, limit=MAX_OFFERED, engine=engine
-        )
-        for hit in hits:
-            seen.setdefault(hit["id"], hit)
-    return Offer(place, sorted(seen.values(), key=_order)[:MAX_OFFERED])
+    """Services for a resolved place and any of the types (every service for everyone when no
+    type is given), at most MAX_OFFERED, best fit first (see the module's docstring)."""
+    found = search_offer(
+        place,
+        filters(service_types),
+        lang=language,
+        near=near,
+        limit=MAX_OFFERED,
+        engine=engine,
+    )
+    return Offer(place, _rank(found, service_types))
 
 
 def national(

@@ -7,7 +7,9 @@ two, so that create, update, CSV import and seed loading all change the tables, 
 audit trail, in the same way.
 
 A record holds one location, one phone and one schedule: enough for the directory as it is; the
-tables themselves allow more.
+tables themselves allow more. Its `types` list the main purpose first (stored as the type
+attribute whose value is "main"), then the other types by code; `serves_only` are the groups
+(`models.GROUP_TYPES`) a service is only for, stored as `eligibility` attributes.
 """
 
 from __future__ import annotations
@@ -23,7 +25,11 @@ from sqlalchemy.orm import Session
 
 from referral_directory import search_index
 from referral_directory.models import (
+    ELIGIBILITY_LINK,
+    GROUP_TYPES,
+    MAIN_PURPOSE,
     SERVICE_STATUSES,
+    SERVICE_TYPE_LINK,
     Address,
     Attribute,
     AuditLog,
@@ -68,7 +74,13 @@ class ServiceRecord:
     name_en: str | None = None
     description: str | None = None
     description_en: str | None = None
+    #: The service's types, its main purpose first: what it is for, where the others are what
+    #: it also does (an offer ranks a service whose main purpose is the topic's first).
     types: tuple[str, ...] = ()
+    #: The groups (GROUP_TYPES, among its types) the service is only for, as HSDS eligibility:
+    #: it is offered only when the topic or the person asks for one of them ("gbv": women
+    #: survivors of gender-based violence). Empty: for everyone.
+    serves_only: tuple[str, ...] = ()
     status: str = "active"
     #: Where the service serves: "national", "provincia:NAME", "distrito:NAME",
     #: "corregimiento:NAME" (the syntax of the seed's `scope`).
@@ -111,6 +123,14 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
+def ordered_types(types: tuple[str, ...]) -> tuple[str, ...]:
+    """Types as a record holds them: the first (the main purpose), then the others by code,
+    each once."""
+    if not types:
+        return ()
+    return (types[0], *sorted(set(types[1:]) - {types[0]}))
+
+
 def scope_place_id(index: PlaceIndex, scope: str) -> str:
     """The place id of a scope such as "distrito:La Chorrera" or "national"."""
     if scope.strip() == "national":
@@ -145,14 +165,16 @@ def read_record(s: Session, index: PlaceIndex, service_id: str) -> ServiceRecord
         fees_description=service.fees_description,
         assured_date=service.assured_date,
     )
-    rec.types = tuple(
-        s.scalars(
-            select(TaxonomyTerm.code)
-            .join(Attribute, Attribute.taxonomy_term_id == TaxonomyTerm.id)
-            .where(Attribute.link_id == service_id, Attribute.link_entity == "service")
-            .order_by(TaxonomyTerm.code)
-        )
-    )
+    links = s.execute(
+        select(Attribute.link_type, Attribute.value, TaxonomyTerm.code)
+        .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
+        .where(Attribute.link_id == service_id, Attribute.link_entity == "service")
+        .order_by(TaxonomyTerm.code)
+    ).all()
+    types = [(value == MAIN_PURPOSE, code) for link, value, code in links
+             if link == SERVICE_TYPE_LINK]  # fmt: skip
+    rec.types = tuple(code for _, code in sorted(types, key=lambda t: (not t[0], t[1])))
+    rec.serves_only = tuple(code for link, _, code in links if link == ELIGIBILITY_LINK)
     rec.scope = tuple(
         sorted(
             scope_text(index, pid)
@@ -198,6 +220,21 @@ def read_record(s: Session, index: PlaceIndex, service_id: str) -> ServiceRecord
     return rec
 
 
+def main_type(s: Session, service_id: str) -> str | None:
+    """The stored main purpose of a service (None: it has no types, or was stored before
+    there were main purposes and not saved since)."""
+    return s.scalar(
+        select(TaxonomyTerm.code)
+        .join(Attribute, Attribute.taxonomy_term_id == TaxonomyTerm.id)
+        .where(
+            Attribute.link_id == service_id,
+            Attribute.link_entity == "service",
+            Attribute.link_type == SERVICE_TYPE_LINK,
+            Attribute.value == MAIN_PURPOSE,
+        )
+    )
+
+
 def _location(s: Session, service_id: str) -> Location | None:
     return s.scalar(
         select(Location)
@@ -219,6 +256,15 @@ def check_record(index: PlaceIndex, rec: ServiceRecord, known_types: Iterable[st
         problems.append(f"status {rec.status!r} is not one of {', '.join(SERVICE_STATUSES)}")
     types = set(known_types)
     problems += [f"unknown type {t!r}" for t in rec.types if t not in types]
+    problems += [f"type {t!r} listed twice" for t in sorted(set(rec.types))
+                 if rec.types.count(t) > 1]  # fmt: skip
+    for group in rec.serves_only:
+        if group not in GROUP_TYPES:
+            problems.append(
+                f"serves_only {group!r}: a service can be only for {', '.join(GROUP_TYPES)}"
+            )
+        elif group not in rec.types:
+            problems.append(f"serves_only {group!r} is not one of its types")
     if not rec.scope and rec.corregimiento is None:
         problems.append("no scope and no corregimiento: nobody would find the service")
     for scope in rec.scope:
@@ -249,6 +295,7 @@ def write_record(
     action: str,
     now: dt.datetime | None = None,
     refresh_search: bool = True,
+    classify: bool = False,
 ) -> tuple[str, list[str]]:
     """Create or update the service `rec` describes; return its id and the changed fields.
 
@@ -256,13 +303,35 @@ def write_record(
     of the search table are rewritten (a batch may pass `refresh_search=False` and call
     `search_index.refresh` once for all its services, in the same transaction). The caller owns
     the transaction, so a batch (a CSV file) is all or nothing.
+
+    The first of the record's types becomes the main purpose whenever the types are written. A
+    service stored without one (before revision 0006, with several types) keeps none until its
+    types change, or until a write with `classify` (types given explicitly: the seed's
+    classification, an API update of `types`) records it, which the audit trail shows as a
+    change of `types`.
     """
     now = now or dt.datetime.now(dt.UTC)
     service_id = rec.id or str(uuid.uuid4())
     old = read_record(s, index, service_id)
     before = old.fields() if old else {}
+    rec = dataclasses.replace(
+        rec,
+        types=ordered_types(rec.types),
+        serves_only=tuple(sorted(set(rec.serves_only))),
+    )
     after = dataclasses.replace(rec, id=service_id).fields()
     changed = [k for k, v in after.items() if k != "id" and _text(before.get(k)) != _text(v)]
+    if (
+        (classify or "types" in changed)
+        and old is not None
+        and old.types
+        and rec.types
+        and main_type(s, service_id) is None
+    ):
+        # stored before there were main purposes: the types given name it now
+        if "types" not in changed:
+            changed.append("types")
+        before["types"] = (*old.types, "(no main purpose)")
     if old is not None and not changed:
         return service_id, []
 
@@ -286,10 +355,15 @@ def write_record(
     service.last_modified = now
     s.flush()
 
-    if "types" in changed:
-        s.execute(delete(Attribute).where(Attribute.link_id == service_id))
-        for code in rec.types:
-            s.add(Attribute(link_id=service_id, link_entity="service",
+    for name, link in (("types", SERVICE_TYPE_LINK), ("serves_only", ELIGIBILITY_LINK)):
+        if name not in changed:
+            continue
+        s.execute(
+            delete(Attribute).where(Attribute.link_id == service_id, Attribute.link_type == link)
+        )
+        for i, code in enumerate(getattr(rec, name)):
+            main = MAIN_PURPOSE if link == SERVICE_TYPE_LINK and i == 0 else None
+            s.add(Attribute(link_id=service_id, link_entity="service", link_type=link, value=main,
                             taxonomy_term_id=stable_id(f"taxonomy_term:{code}")))  # fmt: skip
     if "scope" in changed:
         s.execute(delete(ServiceArea).where(ServiceArea.service_id == service_id))

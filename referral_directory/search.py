@@ -13,13 +13,18 @@ the node. Each level is read from the search table (`service_search`, see `searc
 ranges of an index that stop after the rows still needed: by name, or by distance through boxes
 of growing size around the point. The details of the final services are read in a fixed number
 of batched queries (no query per service); `services_by_id` reads the same details for services
-already found (what a person was shown), without searching again.
+already found (what a person was shown), without searching again. `search_offer` is the search
+behind what is offered to a person (`offer`): several type filters with the audience rule
+applied (`search_index.offer_filter`), read in one session, merged in the directory's order.
+
+A hit's `types` list its main purpose first (when it has one), then the others by code.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final, TypedDict
 
 from sqlalchemy import (
@@ -41,6 +46,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from referral_directory.models import (
+    MAIN_PURPOSE,
+    SERVICE_TYPE_LINK,
     Address,
     Attribute,
     Language,
@@ -57,7 +64,7 @@ from referral_directory.models import (
 )
 from referral_directory.placedb import place_index
 from referral_directory.resolve import PlaceIndex, PlaceNode
-from referral_directory.search_index import ANY_TYPE
+from referral_directory.search_index import ANY_TYPE, offer_filter
 from store import db
 
 MAX_LIMIT = 100
@@ -89,6 +96,25 @@ class ServiceHit(TypedDict):
 class SearchAnswer(TypedDict):
     place: PlaceAnswer
     services: list[ServiceHit]
+
+
+@dataclass(frozen=True)
+class OfferFilter:
+    """One range an offer reads: the services for everyone of `service_type` (any type when
+    None), or with `main` only those whose main purpose it is; with `group`, the same among
+    the services only for that group (`search_index.offer_filter`)."""
+
+    service_type: str | None = None
+    main: bool = False
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class Found:
+    """A service an offer search found, and its main purpose (None when it has none)."""
+
+    hit: ServiceHit
+    main_type: str | None
 
 
 class SearchError(ValueError):
@@ -189,10 +215,10 @@ class _Level:
     services is repeated with a larger limit.
     """
 
-    def __init__(self, s: Session, key: str, service_type: str | None, seen: Sequence[str]):
+    def __init__(self, s: Session, key: str, type_filter: str, seen: Sequence[str]):
         self.s = s
         self.seen = set(seen)
-        self.params: dict[str, object] = {"key": key, "stype": service_type or ANY_TYPE}
+        self.params: dict[str, object] = {"key": key, "stype": type_filter}
 
     def _take(self, stmt: Select[Any], need: int, **params: object) -> list[Row[Any]]:
         """The first row of each of the first `need` new services `stmt` returns (the service
@@ -315,15 +341,59 @@ def search_at(
     with db.session(eng) as s:
         _check_type(s, service_type)
         ref = _reference(node, near)
-        found: list[tuple[str, str]] = []
-        for level, key in _keys(index, node):
-            need = limit - len(found)
-            if need <= 0:
-                break
-            reader = _Level(s, key, service_type, [sid for sid, _ in found])
-            ids = reader.by_name(need) if ref is None else reader.by_distance(ref, need)
-            found += [(sid, level) for sid in ids]
-        return _details(s, index, found, lang, ref)
+        found = _found(s, index, node, service_type or ANY_TYPE, ref, limit)
+        return [f.hit for f in _details(s, index, found, lang, ref)]
+
+
+def search_offer(
+    node: PlaceNode,
+    filters: Sequence[OfferFilter],
+    *,
+    lang: str = "es",
+    near: tuple[float, float] | None = None,
+    limit: int = 10,
+    engine: Engine | None = None,
+) -> list[Found]:
+    """What an offer chooses from: for each filter, the first `limit` active services of its
+    range (the audience rule applied, see `search_index.offer_filter`), nearest level first;
+    each service once, with its main purpose, in the directory's order (match level, then
+    distance, then name, then id: the order of each filter's own answer)."""
+    _check(lang, limit, near)
+    eng = engine or db.engine()
+    index = place_index(eng)
+    if node.id not in index.nodes:
+        raise SearchError(f"place {node.id!r} is not in this directory's places")
+    with db.session(eng) as s:
+        for code in {c for f in filters for c in (f.service_type, f.group) if c is not None}:
+            _check_type(s, code)
+        ref = _reference(node, near)
+        levels: dict[str, str] = {}
+        for f in filters:
+            key = offer_filter(f.service_type, main=f.main, group=f.group)
+            for sid, level in _found(s, index, node, key, ref, limit):
+                levels.setdefault(sid, level)  # a service's level is the same in every filter
+        return _details(s, index, list(levels.items()), lang, ref, ordered=True)
+
+
+def _found(
+    s: Session,
+    index: PlaceIndex,
+    node: PlaceNode,
+    type_filter: str,
+    ref: tuple[float, float] | None,
+    limit: int,
+) -> list[tuple[str, str]]:
+    """(service id, match level) of the first `limit` active services of one type filter,
+    level by level from the node up."""
+    found: list[tuple[str, str]] = []
+    for level, key in _keys(index, node):
+        need = limit - len(found)
+        if need <= 0:
+            break
+        reader = _Level(s, key, type_filter, [sid for sid, _ in found])
+        ids = reader.by_name(need) if ref is None else reader.by_distance(ref, need)
+        found += [(sid, level) for sid in ids]
+    return found
 
 
 def services_by_id(
@@ -346,7 +416,7 @@ def services_by_id(
     with db.session(eng) as s:
         active = set(s.scalars(ACTIVE, {"ids": list(levels)}))
         kept = [(sid, level) for sid, level in levels.items() if sid in active]
-        return _details(s, index, kept, lang, None)
+        return [f.hit for f in _details(s, index, kept, lang, None)]
 
 
 _IDS: BindParameter[str] = bindparam("ids", expanding=True)
@@ -357,6 +427,11 @@ SERVICES: Final = (
 )
 #: Which of the services `ids` are still active.
 ACTIVE: Final = select(Service.id).where(Service.id.in_(_IDS), Service.status == "active")
+_TYPE_OF = (
+    Attribute.link_id.in_(_IDS),
+    Attribute.link_entity == "service",
+    Attribute.link_type == SERVICE_TYPE_LINK,
+)
 #: The list-like fields of the services, one (service, field, value) row each, in value order.
 FACTS: Final[CompoundSelect[Any]] = union_all(
     select(
@@ -365,7 +440,10 @@ FACTS: Final[CompoundSelect[Any]] = union_all(
         TaxonomyTerm.code.label("value"),
     )
     .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
-    .where(Attribute.link_id.in_(_IDS)),
+    .where(*_TYPE_OF),
+    select(Attribute.link_id, literal("main"), TaxonomyTerm.code)
+    .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
+    .where(*_TYPE_OF, Attribute.value == MAIN_PURPOSE),
     select(Phone.service_id, literal("phone"), Phone.number).where(Phone.service_id.in_(_IDS)),
     select(Schedule.service_id, literal("hours"), Schedule.description).where(
         Schedule.service_id.in_(_IDS), Schedule.description.is_not(None)
@@ -397,14 +475,21 @@ TRANSLATIONS: Final = select(Translation.entity_id, Translation.field, Translati
 )
 
 
+_LEVEL_RANK: Final = {"corregimiento": 0, "distrito": 1, "provincia": 2, "national": 3}
+
+
 def _details(
     s: Session,
     index: PlaceIndex,
     found: list[tuple[str, str]],
     lang: str,
     ref: tuple[float, float] | None,
-) -> list[ServiceHit]:
-    """The fields of the found services, in a fixed number of queries."""
+    *,
+    ordered: bool = False,
+) -> list[Found]:
+    """The fields of the found services, in a fixed number of queries: in the order found, or
+    with `ordered` in the directory's order (level, distance as the search measures it, name
+    as stored, id)."""
     ids = [sid for sid, _ in found]
     if not ids:
         return []
@@ -424,7 +509,7 @@ def _details(
         for sid, field, value in s.execute(TRANSLATIONS, {**params, "lang": lang}):
             translated[(sid, field)] = value
 
-    hits: list[ServiceHit] = []
+    out: list[tuple[tuple[int, float, str, str], Found]] = []
     for sid, level in found:
         name, assured, org = services[sid]
         locs = locations.get(sid, [])
@@ -437,24 +522,45 @@ def _details(
             if ref is not None and lat is not None and lon is not None
         ]
         hours = facts.get((sid, "hours"), [None])[0]
-        hits.append(
-            {
-                "id": sid,
-                "name": translated.get((sid, "name"), name),
-                "organization": org,
-                "types": facts.get((sid, "types"), []),
-                "corregimiento": corregimiento,
-                "distrito": distrito,
-                "address": next((a for *_, a in locs if a), None),
-                "phone": facts.get((sid, "phone"), [None])[0],
-                "hours": translated.get((sid, "hours"), hours),
-                "languages": facts.get((sid, "languages"), []),
-                "assured_date": assured.isoformat() if assured else None,
-                "match_level": level,
-                "distance_km": round(min(distances), 2) if distances else None,
-            }
-        )
-    return hits
+        main = facts.get((sid, "main"), [None])[0]
+        types = sorted(facts.get((sid, "types"), []), key=lambda code: (code != main, code))
+        hit: ServiceHit = {
+            "id": sid,
+            "name": translated.get((sid, "name"), name),
+            "organization": org,
+            "types": types,
+            "corregimiento": corregimiento,
+            "distrito": distrito,
+            "address": next((a for *_, a in locs if a), None),
+            "phone": facts.get((sid, "phone"), [None])[0],
+            "hours": translated.get((sid, "hours"), hours),
+            "languages": facts.get((sid, "languages"), []),
+            "assured_date": assured.isoformat() if assured else None,
+            "match_level": level,
+            "distance_km": round(min(distances), 2) if distances else None,
+        }
+        order = (_LEVEL_RANK[level], min(_d2(ref, locs), default=math.inf), name, sid)
+        out.append((order, Found(hit, main)))
+    if ordered:
+        out.sort(key=lambda pair: pair[0])
+    return [f for _, f in out]
+
+
+def _d2(
+    ref: tuple[float, float] | None,
+    locs: list[tuple[str | None, float | None, float | None, str | None]],
+) -> list[float]:
+    """The squared distances the search orders by (equirectangular, as in its statements) from
+    `ref` to each located point: the order the search's ranges are cut in."""
+    if ref is None:
+        return []
+    lat0, lon0 = ref
+    k = max(math.cos(math.radians(lat0)), 0.01)
+    return [
+        (lat - lat0) ** 2 + ((lon - lon0) * k) ** 2
+        for _, lat, lon, _ in locs
+        if lat is not None and lon is not None
+    ]
 
 
 def _where(index: PlaceIndex, place_ids: list[str]) -> tuple[str | None, str | None]:

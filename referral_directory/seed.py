@@ -2,7 +2,9 @@
 
 Loading is idempotent: a service already in the database is left as it is, because staff may
 have corrected or verified it since; only a closure found in the sources after it was loaded
-(`STATUS_FROM_SOURCES`) is applied to it, if staff never edited it. Every seed value keeps its
+(`STATUS_FROM_SOURCES`) is applied to it, if staff never edited it, and so is the seed's
+classification (its types, main purpose first, and the groups it serves only), if staff never
+edited those (`_reclassify`). Every seed value keeps its
 source (`value_source`), the pages that back the entry as a whole are kept as evidence, and the
 seed's `unverified` list becomes work items for staff. Nothing is filled in: a null in the seed
 stays empty, and `assured_date` stays null (not yet verified by staff) until someone marks it
@@ -31,7 +33,15 @@ from referral_directory.models import (
 )
 from referral_directory.placedb import place_index, sync_places
 from referral_directory.places import PLACES_FILE, load_places
-from referral_directory.records import ServiceRecord, read_record, stable_id, write_record
+from referral_directory.records import (
+    ServiceRecord,
+    check_record,
+    main_type,
+    ordered_types,
+    read_record,
+    stable_id,
+    write_record,
+)
 from referral_directory.resolve import PlaceIndex
 from store import db
 
@@ -47,6 +57,7 @@ TYPE_LABELS: dict[str, tuple[str, str]] = {
     "refugee": ("Refugio y asilo", "Refugee status and asylum"),
     "trafficking": ("Trata de personas", "Human trafficking"),
     "gbv": ("Violencia de género", "Gender-based violence"),
+    "children": ("Niñez y adolescencia", "Children and adolescents"),
     "emergency": ("Emergencias", "Emergencies"),
     "employment": ("Empleo y emprendimiento", "Jobs and entrepreneurship"),
     "voluntary_return": ("Retorno voluntario", "Voluntary return"),
@@ -82,6 +93,8 @@ class SeedReport:
     services_kept: int
     #: kept services whose status was corrected from the seed (see `_correct_status`)
     services_corrected: int = 0
+    #: kept services given the seed's types, main purpose or groups (see `_reclassify`)
+    services_reclassified: int = 0
 
 
 class SeedError(ValueError):
@@ -120,6 +133,7 @@ def record_from_seed(entry: dict[str, Any]) -> tuple[ServiceRecord, dict[str, st
         description=entry.get("description_es"),
         description_en=entry.get("description_en"),
         types=tuple(entry.get("types", [])),
+        serves_only=tuple(entry.get("serves_only") or ()),
         scope=(entry.get("scope") or "national",),
         status=entry.get("status", "active"),
     )
@@ -139,19 +153,16 @@ def record_from_seed(entry: dict[str, Any]) -> tuple[ServiceRecord, dict[str, st
     return rec, notes
 
 
-def _edited_by_staff(s: Session, service_id: str) -> bool:
-    return (
-        s.scalar(
-            select(AuditLog.id)
-            .where(
-                AuditLog.entity == "service",
-                AuditLog.entity_id == service_id,
-                AuditLog.actor != SEED_ACTOR,
-            )
-            .limit(1)
-        )
-        is not None
+def _edited_by_staff(s: Session, service_id: str, fields: tuple[str, ...] = ()) -> bool:
+    """Whether anyone but the seed edited the service (with `fields`: one of those fields)."""
+    query = select(AuditLog.id).where(
+        AuditLog.entity == "service",
+        AuditLog.entity_id == service_id,
+        AuditLog.actor != SEED_ACTOR,
     )
+    if fields:
+        query = query.where(AuditLog.field.in_(fields))
+    return s.scalar(query.limit(1)) is not None
 
 
 def _correct_status(s: Session, index: PlaceIndex, rec: ServiceRecord) -> bool:
@@ -169,11 +180,54 @@ def _correct_status(s: Session, index: PlaceIndex, rec: ServiceRecord) -> bool:
     return True
 
 
-def load_services(s: Session, path: Path, index: PlaceIndex) -> tuple[int, int, int]:
+_CLASSIFICATION = ("types", "serves_only")
+
+
+def _reclassify(s: Session, index: PlaceIndex, rec: ServiceRecord) -> bool:
+    """Give a service loaded earlier the types (main purpose first) and groups its seed entry
+    now has, unless staff have edited those since. True if it changed (a service stored before
+    there were main purposes gets its main purpose even when its types are the same)."""
+    assert rec.id is not None
+    current = read_record(s, index, rec.id)
+    if current is None or _edited_by_staff(s, rec.id, _CLASSIFICATION):
+        return False
+    wanted = (ordered_types(rec.types), tuple(sorted(set(rec.serves_only))))
+    has_main = not current.types or main_type(s, rec.id) is not None
+    if (current.types, current.serves_only) == wanted and has_main:
+        return False
+    changed = dataclasses.replace(current, types=rec.types, serves_only=rec.serves_only)
+    write_record(s, index, changed, actor=SEED_ACTOR, action="update", classify=True)
+    return True
+
+
+def check_entries(entries: list[dict[str, Any]], index: PlaceIndex) -> list[str]:
+    """Every reason the seed's entries cannot be loaded as they are (empty when they can)."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for entry in entries:
+        sid = str(entry.get("id"))
+        if sid in seen:
+            problems.append(f"{sid}: id used twice")
+        seen.add(sid)
+        try:
+            rec, _ = record_from_seed(entry)
+        except (KeyError, SeedError) as exc:
+            problems.append(f"{sid}: {exc}")
+            continue
+        if not rec.types:
+            problems.append(f"{sid}: no types (the first is the service's main purpose)")
+        problems += [f"{sid}: {p}" for p in check_record(index, rec, SERVICE_TYPES)]
+    return problems
+
+
+def load_services(s: Session, path: Path, index: PlaceIndex) -> tuple[int, int, int, int]:
     """Add the services of services.yaml that are not in the database yet; returns (added,
-    kept, of those kept how many got their status corrected)."""
+    kept, of those kept how many got their status corrected, how many reclassified)."""
     entries: list[dict[str, Any]] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    added = kept = corrected = 0
+    problems = check_entries(entries, index)
+    if problems:
+        raise SeedError(f"{path}: " + "; ".join(problems))
+    added = kept = corrected = reclassified = 0
     new_ids: list[str] = []
     for entry in entries:
         rec, notes = record_from_seed(entry)
@@ -181,6 +235,7 @@ def load_services(s: Session, path: Path, index: PlaceIndex) -> tuple[int, int, 
         if s.get(Service, rec.id) is not None:
             kept += 1
             corrected += _correct_status(s, index, rec)
+            reclassified += _reclassify(s, index, rec)
             continue
         write_record(s, index, rec, actor=SEED_ACTOR, action="create", refresh_search=False)
         new_ids.append(rec.id)
@@ -201,7 +256,7 @@ def load_services(s: Session, path: Path, index: PlaceIndex) -> tuple[int, int, 
                               field=item if item.isidentifier() else None, note=item))  # fmt: skip
         added += 1
     search_index.refresh(s, new_ids)
-    return added, kept, corrected
+    return added, kept, corrected, reclassified
 
 
 def _date(value: object) -> str | None:
@@ -226,5 +281,5 @@ def load_seed(
         n_types = load_types(s)
     index = place_index(eng)
     with db.session(eng) as s:
-        added, kept, corrected = load_services(s, services_file, index)
-    return SeedReport(n_places, n_types, added, kept, corrected)
+        added, kept, corrected, reclassified = load_services(s, services_file, index)
+    return SeedReport(n_places, n_types, added, kept, corrected, reclassified)

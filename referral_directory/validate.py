@@ -13,6 +13,9 @@ from sqlalchemy import CompoundSelect, Engine, or_, select, union
 
 from referral_directory import settings
 from referral_directory.models import (
+    MAIN_PURPOSE,
+    SERVICE_TYPE_LINK,
+    Attribute,
     Location,
     Phone,
     Place,
@@ -33,6 +36,9 @@ class Findings:
     never_verified: list[tuple[str, str]] = field(default_factory=list)
     no_phone: list[tuple[str, str]] = field(default_factory=list)
     no_schedule: list[tuple[str, str]] = field(default_factory=list)
+    #: services with several types and none marked as the main purpose (stored before there
+    #: were main purposes): they rank as secondary for every topic until staff set it
+    no_main_purpose: list[tuple[str, str]] = field(default_factory=list)
     places_without_services: list[tuple[str, str]] = field(default_factory=list)
 
     def count(self) -> int:
@@ -46,7 +52,8 @@ def validate(
     engine: Engine | None = None,
 ) -> Findings:
     """Active services not verified within `stale_after_days` (or never), without a phone or a
-    schedule, and corregimientos where no active service is located or serves."""
+    schedule, or with types but no main purpose, and corregimientos where no active service is
+    located or serves."""
     cutoff = (today or dt.date.today()) - dt.timedelta(days=stale_after_days)
     active = Service.status == "active"
     out = Findings()
@@ -63,6 +70,13 @@ def validate(
         )
         out.no_schedule = pairs(
             ~Service.id.in_(select(Schedule.service_id).where(Schedule.service_id.is_not(None)))
+        )
+        types = (Attribute.link_entity == "service", Attribute.link_type == SERVICE_TYPE_LINK)
+        out.no_main_purpose = pairs(
+            Service.id.in_(select(Attribute.link_id).where(*types)),
+            ~Service.id.in_(
+                select(Attribute.link_id).where(*types, Attribute.value == MAIN_PURPOSE)
+            ),
         )
         served: CompoundSelect[tuple[str | None]] = union(
             select(ServiceArea.place_id)

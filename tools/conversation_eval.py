@@ -11,9 +11,10 @@ reports/conversation_eval.md; run it by hand against `make run` with
 
 Judging is deliberately literal, so it can be wrong in the bot's favour only where noted:
 - `answers_topic`: the topic's answer from content/data/content.yaml (its first sentence) is
+  in the reply, or, for a follow-up or a repeat, one of the topic's facets or the one line that
+  says the topic was answered above: the reply stays in the topic's context.
+- `answers_facet`: the first sentence of that facet of the topic (cost, requirements, ...) is
   in the reply, in the conversation's language.
-- `answers_facet`: the content file has no facets yet (cost, requirements...), so no reply can
-  be judged to answer one: these count as not done until it has them.
 - `language`: the bot's words are counted against short lists of Spanish and English function
   words; a reply with no text is not judged for language.
 - `services_for`: the offer kept in the `offered_services` slot names that place (or it fell
@@ -37,7 +38,8 @@ import yaml
 from sqlalchemy import Engine, select
 
 import casework
-from content.topics import get_topic_content
+from actions.replies import told_before
+from content.topics import FACETS, get_facet, get_topic_content
 from store import db
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,9 +113,26 @@ class Judge:
             for part in text.split("\n\n")
         )
 
+    @staticmethod
+    def _name(topic: str) -> str:
+        return topic.removeprefix("ask_").replace("report_", "")
+
     def topic(self, topic: str, language: str) -> str:
-        name = topic.removeprefix("ask_").replace("report_", "")
-        return first_sentence(get_topic_content(name, language).answer)
+        return first_sentence(get_topic_content(self._name(topic), language).answer)
+
+    def facet(self, topic: str, facet: str, language: str) -> str:
+        return first_sentence(get_facet(self._name(topic), facet, language).text)
+
+    def in_topic(self, replies: list[str], topic: str, language: str) -> bool:
+        """The topic's answer, one of its facets, or the line saying it was answered above."""
+        joined = "\n".join(replies)
+        name = self._name(topic)
+        marks = [
+            self.topic(topic, language),
+            told_before(name, language),
+            *(self.facet(topic, f, language) for f in FACETS),
+        ]
+        return any(mark in joined for mark in marks)
 
 
 class Player:
@@ -177,9 +196,12 @@ class Player:
                 seen = reply_language(replies)
                 results[name] = seen is None or seen == wanted
             elif name == "answers_topic":
-                results[name] = j.topic(wanted, lang) in "\n".join(replies)
+                results[name] = j.in_topic(replies, wanted, lang)
             elif name == "answers_facet":
-                results[name] = False  # no facet content yet: see the module docstring
+                topic = expect.get("answers_topic")
+                results[name] = bool(topic) and j.facet(str(topic), wanted, lang) in "\n".join(
+                    replies
+                )
             elif name == "asks_place":
                 results[name] = any(
                     "corregimiento" in r.lower() and "?" in r for r in replies

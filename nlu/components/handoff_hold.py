@@ -4,7 +4,8 @@ When the `handoff_open` slot is set (by action_open_handoff), every message the 
 is answered by `action_handoff_hold` (a short note that the message waits for the caseworker,
 or, once the case is closed, the bot taking over again) instead of by the usual rules. A few
 intents pass through: an emergency still gets the numbers at once, and the person can still ask
-what is kept, erase their data (and confirm it) or switch language. Its priority is above
+what is kept, erase their data (and confirm it), leave the handoff ("ya no necesito") or switch
+language. Its priority is above
 RulePolicy's, so it wins a tie at full confidence; it says nothing in every other state.
 """
 
@@ -34,10 +35,18 @@ class HandoffHoldPolicy(Policy):
         return {
             "priority": 7,  # RulePolicy is 6
             "slot": "handoff_open",
-            "pass_through": ["emergency", "delete_my_data", "ask_privacy", "change_language"],
+            "pass_through": [
+                "emergency",
+                "delete_my_data",
+                "ask_privacy",
+                "change_language",
+                "cancel",
+            ],
             # the answer to a question the bot itself just asked passes too: the "sí" that
             # confirms an erasure must reach the erasure rule, not the caseworker's queue
-            "pass_through_while": {"delete_asked": ["affirm", "deny"]},
+            # (the `question` slot is set only while the message can answer it)
+            "question_slot": "question",
+            "answers": ["affirm", "deny"],
         }
 
     def __init__(
@@ -67,9 +76,9 @@ class HandoffHoldPolicy(Policy):
     def _passes(self, tracker: DialogueStateTracker, intent: str | None) -> bool:
         if intent in self.config["pass_through"]:
             return True
-        return any(
-            tracker.get_slot(slot) is True and intent in intents
-            for slot, intents in self.config["pass_through_while"].items()
+        return (
+            tracker.get_slot(self.config["question_slot"]) is not None
+            and intent in self.config["answers"]
         )
 
     def predict_action_probabilities(

@@ -55,6 +55,7 @@ def make_tracker(
 ASKED_CONSENT: list[dict[str, Any]] = [
     {"event": "user", "text": "quiero hablar con una persona", "parse_data": {}},
     {"event": "action", "name": "action_explain_handoff"},
+    {"event": "slot", "name": "question", "value": "consent"},
     {"event": "action", "name": "action_listen"},
     {"event": "user", "text": "si", "parse_data": {}},
 ]

@@ -20,7 +20,6 @@ from sqlalchemy import Engine, func, select
 import casework
 from actions import privacy
 from actions.handoff import (
-    ActionDeclineHandoff,
     ActionEmergencyFollowup,
     ActionExplainHandoff,
     ActionHandoffHold,
@@ -28,6 +27,14 @@ from actions.handoff import (
     ActionOpenHandoff,
 )
 from actions.privacy import ActionDeleteMyData
+from actions.questions import (
+    ActionAnswerNo,
+    ActionCancel,
+    ActionReaskQuestion,
+    ActionScopeQuestion,
+    answered,
+    ask,
+)
 from store import db
 from tests.actions.conftest import ASKED_CONSENT, handoffs, make_tracker
 from tests.actions.conftest import run_action as run
@@ -47,10 +54,12 @@ async def test_consent_is_asked_before_anything_is_recorded(directory: Engine) -
         ActionExplainHandoff(), make_tracker("una persona", "request_human")
     )
     assert dispatcher.messages[0]["response"] == "utter_handoff_consent"
-    assert events == [SlotSet("handoff_consent_asked", True)]
+    assert events == ask("consent")
     assert handoffs(directory) == []
-    dispatcher, events = await run(ActionDeclineHandoff(), make_tracker("no", "deny"))
+    no = make_tracker("no", "deny", slots={"question": "consent"}, events=ASKED_CONSENT)
+    dispatcher, events = await run(ActionAnswerNo(), no)
     assert dispatcher.messages[0]["response"] == "utter_human_contact"
+    assert events == answered()
     assert handoffs(directory) == []
 
 
@@ -138,7 +147,7 @@ async def test_the_second_miss_in_a_row_offers_a_person(directory: Engine) -> No
         "utter_default_twice",
         "utter_handoff_consent",
     ]
-    assert events == [SlotSet("handoff_consent_asked", True)]
+    assert events == ask("consent")
 
 
 class _FakeRasa(BaseHTTPRequestHandler):
@@ -184,30 +193,38 @@ def rasa(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, Any]]]:
 ASKED_TO_ERASE = [
     user("borra mis datos", "delete_my_data"),
     {"event": "action", "name": "action_ask_delete_confirmation"},
+    {"event": "slot", "name": "question", "value": "erasure"},
     {"event": "action", "name": "action_listen"},
     user("si", "affirm"),
 ]
 
 
 @pytest.mark.asyncio
-async def test_a_yes_to_a_consent_question_asked_turns_ago_asks_again_and_hands_nothing_off(
+async def test_a_yes_to_a_consent_question_asked_turns_ago_hands_nothing_off(
     directory: Engine,
 ) -> None:
-    late = [*ASKED_CONSENT[:3], user("cuanto cuesta?", "ask_regularization")]
+    late = [*ASKED_CONSENT[:4], user("cuanto cuesta?", "ask_regularization")]
     late += [{"event": "action", "name": "action_answer_topic"}, user("si", "affirm")]
-    dispatcher, events = await run(ActionOpenHandoff(), make_tracker("si", "affirm", events=late))
-    assert dispatcher.messages[0]["response"] == "utter_handoff_consent"
-    assert events == [SlotSet("handoff_consent_asked", True)]
+    tracker = make_tracker("si", "affirm", slots={"question": "consent"}, events=late)
+    # the gate drops the question before anything is predicted ...
+    _, events = await run(ActionScopeQuestion(), tracker)
+    assert events == [SlotSet("question", None)]
+    # ... and should a yes reach the handoff anyway, it is not consent
+    dispatcher, events = await run(ActionOpenHandoff(), tracker)
+    assert dispatcher.messages[0]["response"] == "utter_stale_answer"
+    assert events == answered()
     assert handoffs(directory) == []
 
 
 @pytest.mark.asyncio
-async def test_a_yes_to_an_erasure_question_asked_turns_ago_asks_again_and_erases_nothing(
+async def test_a_yes_to_an_erasure_question_asked_turns_ago_erases_nothing(
     directory: Engine,
 ) -> None:
-    late = [*ASKED_TO_ERASE[:3], user("y cuanto cuesta la multa?", "ask_regularization")]
-    late += [{"event": "action", "name": "action_orientation"}, user("si", "affirm")]
-    tracker = make_tracker("si", "affirm", sender="person/2", events=late)
+    late = [*ASKED_TO_ERASE[:4], user("y cuanto cuesta la multa?", "ask_regularization")]
+    late += [{"event": "action", "name": "action_answer_topic"}, user("si", "affirm")]
+    tracker = make_tracker(
+        "si", "affirm", sender="person/2", slots={"question": "erasure"}, events=late
+    )
     key = privacy.context.person_key(tracker)
     casework.log_referral(
         conversation_key=key,
@@ -217,18 +234,39 @@ async def test_a_yes_to_an_erasure_question_asked_turns_ago_asks_again_and_erase
         corregimiento=None,
         service_ids=[],
     )
+    _, events = await run(ActionScopeQuestion(), tracker)
+    assert events == [SlotSet("question", None)]
     dispatcher, events = await run(ActionDeleteMyData(), tracker)
-    assert dispatcher.messages[0]["response"] == "utter_confirm_delete"
-    assert events == [SlotSet("delete_asked", True)]
+    assert dispatcher.messages[0]["response"] == "utter_stale_answer"
     with db.session(directory) as s:
         assert s.scalar(select(func.count()).select_from(casework.ReferralRequest)) == 1
-    # asked again, a yes in the very next turn is an answer: it erases
-    again = [*late, {"event": "action", "name": "action_delete_my_data"}, user("si", "affirm")]
-    tracker = make_tracker("si", "affirm", sender="person/2", events=again)
+
+
+@pytest.mark.asyncio
+async def test_an_unclear_answer_gets_the_question_again_and_a_yes_then_erases(
+    directory: Engine, rasa: list[tuple[str, Any]]
+) -> None:
+    unclear = [*ASKED_TO_ERASE[:4], user("y eso que es?", "nlu_fallback")]
+    tracker = make_tracker(
+        "y eso que es?", "nlu_fallback", slots={"question": "erasure"}, events=unclear
+    )
+    _, events = await run(ActionScopeQuestion(), tracker)
+    assert events == [SlotSet("question_repeated", True)]  # kept, for the second asking
+    tracker.slots["question_repeated"] = True
+    dispatcher, events = await run(ActionReaskQuestion(), tracker)
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_answer_needed",
+        "utter_confirm_delete",
+    ]
+    again = [*unclear, {"event": "action", "name": "action_reask_question"}, *events]
+    again.append(user("si", "affirm"))
+    tracker = make_tracker(
+        "si", "affirm", slots={"question": "erasure", "question_repeated": True}, events=again
+    )
+    _, kept = await run(ActionScopeQuestion(), tracker)
+    assert kept == []  # the answer to the second asking counts
     dispatcher, events = await run(ActionDeleteMyData(), tracker)
     assert dispatcher.messages[0]["response"] == "utter_data_deleted"
-    with db.session(directory) as s:
-        assert s.scalar(select(func.count()).select_from(casework.ReferralRequest)) == 0
 
 
 @pytest.mark.asyncio
@@ -255,8 +293,12 @@ async def test_erasure_removes_rows_and_empties_the_tracker(
     )
     dispatcher, events = await run(ActionDeleteMyData(), tracker)
     assert dispatcher.messages[0]["response"] == "utter_data_deleted"
-    assert events == [SlotSet("delete_asked", False), SlotSet("handoff_open", False)]
-    assert handoffs(directory) == []
+    assert events == [*answered(), SlotSet("handoff_open", False)]
+    # the open case is closed for the caseworker as "erased", with nothing of the person left
+    [tombstone] = handoffs(directory)
+    assert (tombstone.status, tombstone.outcome) == ("closed", "erased")
+    assert tombstone.conversation_key != key and tombstone.summary == ""
+    assert (tombstone.topic, tombstone.corregimiento, tombstone.reply_route) == (None, None, "")
     # the tracker is emptied in the background: wait for Rasa to be asked, as long as the
     # action's own HTTP timeout (10 s) and then some, since a loaded machine can be slow
     deadline = time.monotonic() + 30
@@ -289,3 +331,34 @@ async def test_a_held_message_waits_until_the_caseworker_closes_the_case(directo
     back, events = await run(ActionHandoffHold(), tracker)
     assert back.messages[0]["response"] == "utter_handoff_closed"
     assert events == [SlotSet("handoff_open", False)]
+
+
+@pytest.mark.asyncio
+async def test_cancel_during_an_open_handoff_closes_it_as_withdrawn(directory: Engine) -> None:
+    tracker = make_tracker("ya no necesito, cancela", "cancel", slots={"handoff_open": True})
+    handoff_id = casework.open_handoff(
+        conversation_key=privacy.context.person_key(tracker),
+        channel="rest",
+        language="es",
+        topic="refuge",
+        corregimiento=None,
+        summary="tengo miedo de volver",
+    )
+    dispatcher, events = await run(ActionCancel(), tracker)
+    assert dispatcher.messages[0]["response"] == "utter_handoff_withdrawn"
+    assert events == [SlotSet("handoff_open", False)]
+    [row] = handoffs(directory)
+    assert (row.id, row.status, row.outcome) == (handoff_id, "closed", "withdrawn")
+
+
+@pytest.mark.asyncio
+async def test_cancel_drops_a_pending_question_and_says_which(directory: Engine) -> None:
+    tracker = make_tracker(
+        "mejor no, cancela", "cancel", slots={"question": "consent"}, events=ASKED_CONSENT
+    )
+    dispatcher, events = await run(ActionCancel(), tracker)
+    assert dispatcher.messages[0]["response"] == "utter_consent_dropped"
+    assert events == answered()
+    nothing, events = await run(ActionCancel(), make_tracker("cancela", "cancel"))
+    assert nothing.messages[0]["response"] == "utter_nothing_to_cancel" and events == []
+    assert handoffs(directory) == []

@@ -12,14 +12,17 @@ from sqlalchemy import Engine, select
 
 from actions import replies
 from actions.orientation import (
+    ActionAnswerFacet,
     ActionAnswerTopic,
     ActionMoreServices,
     ActionReferralCard,
     ActionReportServiceProblem,
     ActionShowServices,
 )
+from actions.questions import ask
 from actions.replies import PAGE_SIZE
 from casework import ReferralRequest, ServiceFlag
+from content.topics import get_facet
 from referral_directory import api
 from referral_directory.records import ServiceRecord
 from store import db
@@ -64,16 +67,22 @@ async def test_a_topic_is_answered_with_its_source_then_the_place_is_asked(
 
 
 @pytest.mark.asyncio
-async def test_a_known_place_gives_three_services_in_english_and_logs_no_text(
+async def test_a_known_place_offers_the_services_then_a_yes_gives_three_and_logs_no_text(
     directory: Engine,
 ) -> None:
-    tracker = make_tracker(
-        "where can i see a doctor",
-        "ask_health",
-        slots={"language": "en", "corregimiento": "Herrera"},
-    )
+    slots = {"language": "en", "corregimiento": "Herrera"}
+    tracker = make_tracker("where can i see a doctor", "ask_health", slots=slots)
     dispatcher, events = await run(ActionAnswerTopic(), tracker)
-    services = dispatcher.messages[1]
+    # the answer, then the question: the services come only when the person wants them
+    asked = dispatcher.messages[1]
+    assert asked["text"] == "Do you want to see the services for Herrera?"
+    assert asked["buttons"][0]["payload"] == '/affirm{"question": "services"}'
+    assert SlotSet("question", "services") in events
+    assert sum(len(m["text"]) for m in dispatcher.messages) <= replies.TURN_CHARS
+    assert referrals(directory) == []
+    yes = make_tracker("yes", "affirm", slots={**slots, "topic": "health", "question": "services"})
+    dispatcher, events = await run(ActionShowServices(), yes)
+    services = dispatcher.messages[0]
     assert services["text"].startswith("Services for Herrera:")
     assert services["text"].count("\n\n") == 3  # heading + three services
     assert "not yet verified" in services["text"]
@@ -91,6 +100,36 @@ async def test_a_known_place_gives_three_services_in_english_and_logs_no_text(
     assert len(row.services.split()) == 3
     assert row.conversation_key != "c0ffee" and len(row.conversation_key) == 64
     assert SlotSet("corregimiento", "Herrera") in events
+    assert SlotSet("question", None) in events  # the question is answered
+
+
+@pytest.mark.asyncio
+async def test_a_topic_asked_again_gets_one_line_not_the_answer_again(directory: Engine) -> None:
+    first, events = await run(
+        ActionAnswerTopic(), make_tracker("quiero pedir refugio", "ask_refuge")
+    )
+    told = next(e["value"] for e in events if e.get("name") == "topics_told")
+    assert told == ["refuge"]
+    again, _ = await run(
+        ActionAnswerTopic(),
+        make_tracker("como es el proceso de refugio", "ask_refuge", slots={"topics_told": told}),
+    )
+    assert again.messages[0]["text"] == replies.told_before("refuge", "es")
+    assert len(again.messages[0]["text"]) < 200
+
+
+@pytest.mark.asyncio
+async def test_a_follow_up_is_answered_for_the_topic_of_the_conversation(
+    directory: Engine,
+) -> None:
+    tracker = make_tracker("y eso es gratis?", "ask_cost", slots={"topic": "refuge"})
+    dispatcher, _ = await run(ActionAnswerFacet(), tracker)
+    text = dispatcher.messages[0]["text"]
+    assert text.startswith(get_facet("refuge", "cost", "es").text)
+    assert "Fuente:" in text
+    # no topic yet: which one, rather than a guess
+    dispatcher, _ = await run(ActionAnswerFacet(), make_tracker("cuanto tarda?", "ask_duration"))
+    assert dispatcher.messages[0]["response"] == "utter_which_topic"
 
 
 @pytest.mark.asyncio
@@ -286,7 +325,7 @@ async def test_without_an_offer_kept_more_and_the_card_ask_for_the_place(directo
     ):
         dispatcher, events = await run(action, make_tracker(intent, intent, slots=slots))
         assert [m["text"] for m in dispatcher.messages] == [replies.ask_place("es").text]
-        assert events == []
+        assert events == ask("place")
     assert referrals(directory) == []
 
 

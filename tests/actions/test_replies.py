@@ -93,18 +93,20 @@ def test_both_languages_have_every_word_and_an_unknown_language_gets_spanish() -
 @pytest.mark.parametrize("topic", TOPICS)
 def test_an_answer_ends_with_all_its_sources_and_the_review_date(topic: str, language: str) -> None:
     content = get_topic_content(topic, language)
-    text = replies.topic_answer(content)
     w = replies.words(language)
-    paragraphs = text.split("\n\n")
-    assert paragraphs[0] == content.answer
-    last = paragraphs[-1]
-    assert last.startswith(f"{w['source']}: ")
-    assert last.endswith(f" · {w['reviewed']} {content.reviewed.isoformat()}")
-    for source in content.sources:
-        assert source.institution in last
-        if source.url:
-            assert f"({source.url})" in last
-    assert utf16(text) <= TEXT_LIMIT
+    for budget in (replies.TURN_CHARS - 120, 100_000):
+        text = replies.topic_answer(content, budget)
+        paragraphs = text.split("\n\n")
+        assert paragraphs[0] == content.answer
+        last = paragraphs[-1]
+        assert last.startswith(f"{w['source']}: ")
+        assert last.endswith(f" · {w['reviewed']} {content.reviewed.isoformat()}")
+        for source in content.sources:  # every source is named, whatever the room
+            assert source.institution in last
+        assert utf16(text) <= TEXT_LIMIT
+    # with room, every address too; on a phone's budget, what fits, the answer never cut
+    assert all(f"({s.url})" in text for s in content.sources if s.url)
+    assert len(replies.topic_answer(content, replies.TURN_CHARS - 120)) <= replies.TURN_CHARS
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -128,7 +130,7 @@ def test_steps_are_numbered_documents_listed_and_a_source_without_link_named_alo
     assert f"{w['documents']}: Pasaporte; Carné" in text
     last = text.split("\n\n")[-1]
     assert last == (
-        f"{w['source']}: Ministerio de Salud, OIM (https://example.org/oim)"
+        f"{w['source']}: Ministerio de Salud; OIM (https://example.org/oim)"
         f" · {w['reviewed']} 2026-11-23"
     )
     bare = replies.topic_answer(TopicContent(**{**content.__dict__, "steps": (), "documents": ()}))
@@ -356,3 +358,12 @@ def test_the_place_part_of_a_message_leaves_out_the_cue_words(text: str, place: 
 
 def test_the_place_part_is_cut_to_sixty_characters() -> None:
     assert len(replies.place_query("vivo en " + "a" * 100)) == 60
+
+
+def test_a_bilingual_organization_name_is_shown_in_the_person_s_language() -> None:
+    both = "Servicio Nacional de Migración (SNM) / National Migration Service"
+    assert replies.organization_name(both, "es") == "Servicio Nacional de Migración (SNM)"
+    assert replies.organization_name(both, "en") == "National Migration Service"
+    # one name only, or a slash inside a name: shown as it is
+    assert replies.organization_name("HIAS Panamá", "en") == "HIAS Panamá"
+    assert replies.organization_name("A / B / C", "es") == "A / B / C"

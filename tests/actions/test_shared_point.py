@@ -24,6 +24,7 @@ from sqlalchemy import Engine, select
 
 from actions import replies
 from actions.orientation import ActionShowServices
+from actions.questions import ask
 from casework import ReferralRequest
 from referral_directory import api
 from referral_directory.records import stable_id
@@ -175,7 +176,7 @@ async def test_a_point_already_taken_or_expired_asks_for_the_corregimiento(
     [question] = dispatcher.messages
     assert question["text"] == replies.ask_place("es").text
     assert [b["title"] for b in question["buttons"]][-1] == "Otro lugar"
-    assert events == []
+    assert events == ask("place")
     assert len(gateway.requests) == 1
     assert referrals(located) == []
 
@@ -187,7 +188,7 @@ async def test_a_point_far_from_every_located_service_asks_for_the_corregimiento
     gateway.points["tok-in-panama-city-0001"] = FAR
     dispatcher, events = await run(shared("tok-in-panama-city-0001"))
     assert [m["text"] for m in dispatcher.messages] == [replies.ask_place("es").text]
-    assert events == [] and gateway.points == {} and referrals(located) == []
+    assert events == ask("place") and gateway.points == {} and referrals(located) == []
 
 
 @pytest.mark.asyncio

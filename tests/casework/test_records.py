@@ -120,5 +120,44 @@ def test_erasure_removes_the_person_and_nobody_else(fresh: Engine) -> None:
     assert erased == casework.Erasure(referral_requests=1, handoffs=1)
     with db.session(fresh) as s:
         keys = {r.conversation_key for r in s.scalars(select(ReferralRequest))}
-        keys |= {h.conversation_key for h in s.scalars(select(Handoff))}
+        keys |= {h.conversation_key for h in s.scalars(select(Handoff)) if h.status == "open"}
+        closed = s.scalars(select(Handoff).where(Handoff.status == "closed")).all()
     assert keys == {OTHER}
+    # the person's open case stays for the caseworker, closed as erased: nothing of them in it
+    [tombstone] = closed
+    assert tombstone.outcome == "erased" and tombstone.conversation_key.startswith("erased:")
+    assert KEY not in tombstone.conversation_key and tombstone.summary == ""
+
+
+def test_erasure_deletes_closed_cases_outright(fresh: Engine) -> None:
+    handoff_id = casework.open_handoff(
+        conversation_key=KEY,
+        channel="telegram",
+        language="en",
+        topic="refuge",
+        corregimiento=None,
+        summary="afraid to go back",
+        engine=fresh,
+    )
+    casework.close_handoff(handoff_id, engine=fresh)
+    assert casework.erase_person(KEY, engine=fresh).handoffs == 1
+    with db.session(fresh) as s:
+        assert s.scalars(select(Handoff)).all() == []
+
+
+def test_a_closed_handoff_says_how_it_ended(fresh: Engine) -> None:
+    handoff_id = casework.open_handoff(
+        conversation_key=KEY,
+        channel="rest",
+        language="es",
+        topic=None,
+        corregimiento=None,
+        summary="",
+        engine=fresh,
+    )
+    casework.close_handoff(handoff_id, outcome="withdrawn", engine=fresh)
+    with db.session(fresh) as s:
+        row = s.get(Handoff, handoff_id)
+        assert row is not None and (row.status, row.outcome) == ("closed", "withdrawn")
+    with pytest.raises(ValueError):
+        casework.close_handoff(handoff_id, outcome="vanished", engine=fresh)

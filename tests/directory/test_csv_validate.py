@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 from referral_directory import api
 from referral_directory.csv_io import COLUMNS, export_csv, import_csv
 from referral_directory.models import AuditLog, Service
-from referral_directory.records import stable_id
+from referral_directory.records import main_type, stable_id
 from referral_directory.validate import validate
 from store import db
 
@@ -130,3 +130,67 @@ def test_validate_findings(fresh: Engine) -> None:
     stale = {i for i, _ in findings.stale}
     assert coai not in stale and acnur in stale
     assert len(findings.never_verified) == 23
+
+
+LINE_182 = stable_id("service:mujer-linea-182-cai")
+ONPAR = stable_id("service:onpar-refugio")
+
+
+def test_types_list_the_main_purpose_first_and_serves_only_round_trips(
+    fresh: Engine, tmp_path: Path
+) -> None:
+    out = tmp_path / "services.csv"
+    export_csv(out, engine=fresh)
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    line = next(r for r in rows if r["id"] == LINE_182)
+    assert line["types"].startswith("gbv; ") and line["serves_only"] == "gbv"
+    onpar = next(r for r in rows if r["id"] == ONPAR)
+    assert onpar["types"] == "refugee; legal"
+    onpar["types"] = "legal; refugee"  # staff: its main purpose is legal advice
+    report = import_csv(_write(out, rows), actor="staff-test", engine=fresh)
+    assert (report.updated, report.unchanged) == (1, 25)
+    assert api.get(ONPAR, engine=fresh).types == ("legal", "refugee")
+    with db.session(fresh) as s:
+        assert main_type(s, ONPAR) == "legal"
+
+
+def test_a_file_without_a_column_keeps_that_field(fresh: Engine, tmp_path: Path) -> None:
+    # an export made before `serves_only` existed (or a file of a few columns) must not open a
+    # service only for women facing violence to everyone, nor reopen a closed one
+    out = tmp_path / "services.csv"
+    export_csv(out, engine=fresh)
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    kept = [c for c in COLUMNS if c not in ("serves_only", "status", "sources")]
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=kept, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    before = _state(fresh)
+    report = import_csv(out, actor="staff-test", engine=fresh)
+    assert report.errors == [] and (report.unchanged, report.updated) == (26, 0)
+    assert _state(fresh) == before
+    assert api.get(LINE_182, engine=fresh).serves_only == ("gbv",)
+    tocumen = api.get(stable_id("service:minsa-centro-salud-tocumen"), engine=fresh)
+    assert tocumen.status == "temporarily closed"
+    # a new service in such a file gets the field empty
+    path = tmp_path / "new.csv"
+    path.write_text("organization,name,types,scope\nOrg,Comedor,food,national\n", encoding="utf-8")
+    assert import_csv(path, engine=fresh).created == 1
+
+
+def test_a_bad_classification_is_reported(fresh: Engine, tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "bad.csv",
+        [
+            _row(types="gbv; legal", serves_only="gbv"),  # line 2: fine
+            _row(types="legal", serves_only="gbv"),  # line 3: not one of its types
+            _row(types="refugee", serves_only="refugee"),  # line 4: not a group
+            _row(types="food; food"),  # line 5
+        ],
+    )
+    report = import_csv(path, engine=fresh)
+    lines = {e.line: e.reason for e in report.errors}
+    assert set(lines) == {3, 4, 5} and not report.written
+    assert "not one of its types" in lines[3]
+    assert "refugee" in lines[4]
+    assert "listed twice" in lines[5]

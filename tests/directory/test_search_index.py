@@ -20,7 +20,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import ColumnElement, Engine, Select, func, select, union_all
+from sqlalchemy import ColumnElement, Engine, Select, func, select, union_all, update
 from sqlalchemy.orm import Session
 
 import referral_directory
@@ -40,8 +40,10 @@ from referral_directory.placedb import place_index
 from referral_directory.records import ServiceRecord, stable_id
 from referral_directory.resolve import PlaceIndex
 from referral_directory.search import search
+from referral_directory.seed import load_seed
+from referral_directory.validate import validate
 from store import db
-from tests.directory.conftest import MakeDb
+from tests.directory.conftest import SEED_DIR, MakeDb
 from tools import bench_directory as bench
 
 ROW = tuple[object, ...]
@@ -297,7 +299,47 @@ def test_revision_0002_fills_the_table_of_an_existing_directory(fresh: Engine) -
     cfg = db.alembic_config(fresh)
     command.downgrade(cfg, "0001")
     command.upgrade(cfg, "head")
-    assert _snapshot(fresh) == before
+    # the rows of staff searches; the offer filters (revision 0006) are tested below: the
+    # groups a service is only for are dropped by going down past 0006
+    assert _staff_rows(_snapshot(fresh)) == _staff_rows(before)
+
+
+def _staff_rows(rows: list[ROW]) -> list[ROW]:
+    return [r for r in rows if not search_index.is_offer_filter(str(r[2]))]
+
+
+def test_revision_0006_adds_the_offer_filters_of_an_existing_directory(fresh: Engine) -> None:
+    cfg = db.alembic_config(fresh)
+    command.downgrade(cfg, "0005")
+    at_0005 = _snapshot(fresh)
+    assert at_0005 and at_0005 == _staff_rows(at_0005)
+    with db.session(fresh) as s:  # as a directory stored before there were main purposes
+        s.execute(update(Attribute).values(value=None))
+    command.upgrade(cfg, "head")
+    after = _snapshot(fresh)
+    assert after == _rebuilt(fresh)
+
+    def mains(slug: str) -> set[object]:
+        sid = stable_id(f"service:{slug}")
+        return {r[2] for r in after if r[0] == sid and str(r[2]).endswith(search_index.MAIN)}
+
+    # a service with one type has it as main purpose; with several, none can be told
+    assert mains("snm-residencia") == {"offer:regularization:main"}
+    assert mains("onpar-refugio") == set()
+    # the groups went with the downgrade: the line for women is open to every request again
+    line = api.get(stable_id("service:mujer-linea-182-cai"), engine=fresh)
+    assert line.serves_only == ()
+    assert line.id in {v.id for v in validate_findings(fresh)}
+    # the seed gives them back, and the main purposes of its 24 services with several types
+    # (none was edited by staff)
+    assert load_seed(fresh, seed_dir=SEED_DIR).services_reclassified == 24
+    assert api.get(line.id, engine=fresh).serves_only == ("gbv",)
+    assert _snapshot(fresh) == _rebuilt(fresh)
+    assert not validate_findings(fresh)
+
+
+def validate_findings(engine: Engine) -> list[SimpleNamespace]:
+    return [SimpleNamespace(id=i, name=n) for i, n in validate(engine=engine).no_main_purpose]
 
 
 def test_models_and_migrations_agree(seeded: Engine) -> None:
@@ -319,7 +361,19 @@ def test_rows_of_a_service(fresh: Engine) -> None:
     rows = [r for r in _snapshot(fresh) if r[0] == stable_id("service:minsa-policentro-san-isidro")]
     keys = {index.nodes[str(r[1])].name for r in rows}
     assert keys == {"Omar Torrijos", "San Miguelito", "Panamá"}
-    assert {r[2] for r in rows} == {"", "health", "emergency"}
-    assert len(rows) == 9 and all(r[3] == "active" and r[5] in (False, 0) for r in rows)
+    assert {r[2] for r in rows} == {
+        "", "health", "emergency",  # staff searches
+        "offer:", "offer:health", "offer:emergency", "offer:health:main",  # offers
+    }  # fmt: skip
+    assert len(rows) == 21 and all(r[3] == "active" and r[5] in (False, 0) for r in rows)
     national = [r for r in _snapshot(fresh) if r[0] == stable_id("service:oim-panama")]
     assert {index.nodes[str(r[1])].level for r in national} == {"national"}
+    # a service only for survivors of gender-based violence: in the ranges of the group only,
+    # which only a request for gbv reads
+    line = {r[2] for r in _snapshot(fresh) if r[0] == stable_id("service:mujer-linea-182-cai")}
+    types = ("gbv", "emergency", "shelter", "psychosocial", "legal")
+    assert {str(r) for r in line if not search_index.is_offer_filter(str(r))} == {"", *types}
+    assert {str(r) for r in line if search_index.is_offer_filter(str(r))} == {
+        *(f"offer@gbv:{t}" for t in types),
+        "offer@gbv:gbv:main",
+    }

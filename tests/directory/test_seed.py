@@ -6,14 +6,18 @@ from __future__ import annotations
 import dataclasses
 import re
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
-from referral_directory import api, cli
+from referral_directory import api, cli, search_index
 from referral_directory.models import (
+    GROUP_TYPES,
+    SERVICE_TYPES,
+    Attribute,
     Organization,
     Phone,
     Place,
@@ -23,9 +27,10 @@ from referral_directory.models import (
     ValueSource,
 )
 from referral_directory.placedb import place_index
-from referral_directory.records import stable_id, write_record
+from referral_directory.places import PLACES_FILE, load_places
+from referral_directory.records import main_type, stable_id, write_record
 from referral_directory.search import search
-from referral_directory.seed import SEED_ACTOR, load_seed
+from referral_directory.seed import SEED_ACTOR, SeedError, check_entries, load_seed
 from store import db
 from tests.directory.conftest import SEED_DIR
 
@@ -38,9 +43,11 @@ def _count(engine: Engine, model: type) -> int:
 def test_seed_counts(seeded: Engine) -> None:
     assert _count(seeded, Service) == 26
     assert _count(seeded, Organization) == 21
-    assert _count(seeded, TaxonomyTerm) == 15
-    # 53 corregimientos + 3 distritos + 2 provincias + the country
-    assert _count(seeded, Place) == 59
+    assert _count(seeded, TaxonomyTerm) == len(SERVICE_TYPES) == 16
+    # every corregimiento, distrito and provincia of the places file, and the country
+    places = load_places(PLACES_FILE)
+    n_places = len(places.corregimientos) + len(places.distritos) + len(places.provincias) + 1
+    assert _count(seeded, Place) == n_places
     assert _count(seeded, PlaceAlias) > 50
 
 
@@ -165,3 +172,101 @@ def test_a_closure_reaches_a_directory_loaded_before_it(fresh: Engine) -> None:
     api.update(TOCUMEN, status="active", actor="staff-ana", engine=fresh)
     assert load_seed(fresh, seed_dir=SEED_DIR).services_corrected == 0
     assert api.get(TOCUMEN, engine=fresh).status == "active"
+
+
+# -- classification: main purpose and the groups a service is only for -----------------------
+
+#: what the descriptions say of whom these services are for (read from them, not guessed)
+ONLY_FOR = {
+    "mujer-linea-182-cai": ("gbv",),  # "violencia contra las mujeres"
+    "municipio-la-chorrera-centro-atencion": ("gbv",),  # "niñas, adolescentes y mujeres ..."
+    "senniaf-proteccion-ninez": ("children",),  # "niñas, niños y adolescentes"
+    "minseg-trata-de-personas": ("trafficking",),  # "asistencia y atención a las víctimas"
+}
+
+
+def test_the_seed_checks_as_records(seeded: Engine) -> None:
+    assert check_entries(_entries(), place_index(seeded)) == []
+
+
+def test_every_entry_names_its_main_purpose_first(seeded: Engine) -> None:
+    for entry in _entries():
+        sid = stable_id(f"service:{entry['id']}")
+        rec = api.get(sid, engine=seeded)
+        assert entry["types"], entry["id"]
+        with db.session(seeded) as s:
+            assert main_type(s, sid) == entry["types"][0], entry["id"]
+        assert rec.types[0] == entry["types"][0]
+        assert set(rec.types) == set(entry["types"])
+
+
+def test_the_services_only_for_a_group_are_those_the_sources_describe(seeded: Engine) -> None:
+    only = {e["id"]: tuple(e["serves_only"]) for e in _entries() if e.get("serves_only")}
+    assert only == ONLY_FOR
+    for slug, groups in only.items():
+        rec = api.get(stable_id(f"service:{slug}"), engine=seeded)
+        assert rec.serves_only == groups
+        assert set(groups) <= set(GROUP_TYPES) and set(groups) <= set(rec.types)
+        assert rec.types[0] == groups[0]  # such a service is for that group above all
+
+
+def test_a_bad_classification_is_refused(fresh: Engine, tmp_path: Path) -> None:
+    entries = [dict(e) for e in _entries()]
+    entries[0] = {**entries[0], "serves_only": ["refugee"]}
+    entries[1] = {**entries[1], "types": ["voluntary_return", "information", "information"]}
+    entries[2] = {**entries[2], "serves_only": ["gbv"]}  # not one of its types
+    problems = check_entries(entries, place_index(fresh))
+    assert len(problems) == 3
+    assert "oim-panama" in problems[0] and "refugee" in problems[0]
+    assert "listed twice" in problems[1]
+    assert "acnur-panama" in problems[2] and "not one of its types" in problems[2]
+    (tmp_path / "services.yaml").write_text(yaml.safe_dump(entries), encoding="utf-8")
+    with pytest.raises(SeedError):
+        load_seed(fresh, seed_dir=tmp_path)
+
+
+def test_a_classification_reaches_a_directory_loaded_before_it(fresh: Engine) -> None:
+    index = place_index(fresh)
+    centre = stable_id("service:municipio-la-chorrera-centro-atencion")
+    red_cross = stable_id("service:cruz-roja-panamena")
+    with db.session(fresh) as s:  # as loaded before: no group, and no main purpose
+        rec = dataclasses.replace(api.get(centre, engine=fresh), serves_only=())
+        write_record(s, index, rec, actor=SEED_ACTOR, action="update")
+        s.execute(
+            update(Attribute)
+            .where(Attribute.link_id == red_cross, Attribute.link_type == "service_type")
+            .values(value=None)
+        )
+        search_index.refresh(s, [red_cross])
+    assert api.get(centre, engine=fresh).serves_only == ()
+    report = load_seed(fresh, seed_dir=SEED_DIR)
+    assert report.services_reclassified == 2
+    assert api.get(centre, engine=fresh).serves_only == ("gbv",)
+    with db.session(fresh) as s:
+        assert main_type(s, red_cross) == "information"
+    assert load_seed(fresh, seed_dir=SEED_DIR).services_reclassified == 0
+    # staff changed its types: the seed does not overrule them
+    api.update(centre, types=("psychosocial", "gbv", "legal"), actor="staff-ana", engine=fresh)
+    assert load_seed(fresh, seed_dir=SEED_DIR).services_reclassified == 0
+    assert api.get(centre, engine=fresh).types == ("psychosocial", "gbv", "legal")
+
+
+def test_a_service_without_a_main_purpose_gets_one_only_when_its_types_are_given(
+    fresh: Engine,
+) -> None:
+    onpar = stable_id("service:onpar-refugio")
+    with db.session(fresh) as s:  # as stored before there were main purposes
+        s.execute(update(Attribute).where(Attribute.link_id == onpar).values(value=None))
+        search_index.refresh(s, [onpar])
+    assert api.get(onpar, engine=fresh).types == ("legal", "refugee")  # by code: none is main
+    api.update(onpar, phone="+507 6000-0000", actor="staff-ana", engine=fresh)
+    with db.session(fresh) as s:
+        assert main_type(s, onpar) is None  # nothing is guessed
+    api.update(onpar, types=("refugee", "legal"), actor="staff-ana", engine=fresh)
+    with db.session(fresh) as s:
+        assert main_type(s, onpar) == "refugee"
+    trail = [a for a in api.audit_trail(onpar, engine=fresh) if a.field == "types"]
+    assert (trail[-1].old_value, trail[-1].new_value) == (
+        "legal; refugee; (no main purpose)",
+        "refugee; legal",
+    )

@@ -56,7 +56,8 @@ def test_an_emergency_while_erasure_awaits_confirmation_gets_the_numbers_and_era
     stack: Stack, sender: str, responses: Responses
 ) -> None:
     key = person_key(sender)
-    listing = texts(stack.say(sender, "necesito trabajo en herrera"))
+    stack.say(sender, "necesito trabajo en herrera")
+    listing = texts(stack.say(sender, "si"))
     assert any(t.startswith("Servicios para Herrera:") for t in listing)
     logged = database.count_rows("referral_request", conversation_key=key)
     assert logged >= 1
@@ -74,6 +75,7 @@ def test_an_emergency_while_erasure_awaits_confirmation_gets_the_numbers_and_era
     assert database.count_rows("handoff", conversation_key=key, urgent=True) == 1
     assert said(stack, sender) == [
         "necesito trabajo en herrera",
+        "si",
         "borra mis datos",
         "me quiero matar",
     ]

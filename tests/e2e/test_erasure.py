@@ -35,7 +35,9 @@ def _said(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def leave_a_referral_and_a_flag(stack: Stack, sender: str) -> None:
     """Services listed for a topic and a place (a referral_request row), then "Something
     wrong?" on the first one: closed (a service_flag row)."""
-    listing = stack.say(sender, "necesito trabajo en herrera")
+    offered = texts(stack.say(sender, "necesito trabajo en herrera"))
+    assert "¿Quieres ver los servicios para Herrera?" in offered  # asked, not sent: a phone
+    listing = stack.say(sender, "si")
     assert any(t.startswith("Servicios para Herrera:") for t in texts(listing))
     which = stack.say(sender, PROBLEM_PAYLOAD)
     service_payload = which[0]["buttons"][0]["payload"]

@@ -24,14 +24,14 @@ def policy(storage: LocalModelStorage, context: ExecutionContext) -> HandoffHold
 
 
 def predicted(
-    policy: HandoffHoldPolicy, handoff_open: bool, intent: str, delete_asked: bool = False
+    policy: HandoffHoldPolicy, handoff_open: bool, intent: str, question: str | None = None
 ) -> str | None:
     tracker = DialogueStateTracker.from_events(
         "person",
         [
             ActionExecuted("action_listen"),
             SlotSet("handoff_open", handoff_open),
-            SlotSet("delete_asked", delete_asked),
+            SlotSet("question", question),
             UserUttered("texto", {"name": intent, "confidence": 0.99}),
         ],
     )
@@ -47,7 +47,7 @@ def test_messages_wait_for_the_caseworker(policy: HandoffHoldPolicy, intent: str
 
 
 @pytest.mark.parametrize(
-    "intent", ["emergency", "delete_my_data", "ask_privacy", "change_language"]
+    "intent", ["emergency", "delete_my_data", "ask_privacy", "change_language", "cancel"]
 )
 def test_danger_and_rights_pass_through(policy: HandoffHoldPolicy, intent: str) -> None:
     assert predicted(policy, True, intent) is None
@@ -58,9 +58,9 @@ def test_the_answer_to_the_erasure_question_passes_through(
     policy: HandoffHoldPolicy, intent: str
 ) -> None:
     """The "sí" that confirms an erasure reaches the erasure rule, not the caseworker."""
-    assert predicted(policy, True, intent, delete_asked=True) is None
+    assert predicted(policy, True, intent, question="erasure") is None
     # and without the question pending, a yes waits for the caseworker like anything else
-    assert predicted(policy, True, intent, delete_asked=False) == HOLD_ACTION
+    assert predicted(policy, True, intent, question=None) == HOLD_ACTION
 
 
 def test_without_a_handoff_the_policy_says_nothing(policy: HandoffHoldPolicy) -> None:

@@ -1,0 +1,93 @@
+"""Which question a message answers: only the one the bot asked in its last turn.
+
+The bot asks four questions that a bare "sí" or "no" can answer: consent to a handoff, the
+erasure confirmation, the place ("¿En qué corregimiento estás?") and whether to show the
+services near the person. A "sí" is dangerous when it lands on the wrong one (an erasure
+confirmed by a "sí" meant for another question, a handoff opened by a question about cost), so
+each question is a state of its own, the `question` slot, and this module decides at every
+message, before Rasa predicts anything (the slot's custom mapping: `action_scope_question`,
+in actions/questions.py), whether that state still holds:
+
+- it holds only for the message right after the bot asked it: a question not answered then is
+  dropped, not left armed for a later "sí";
+- a button answers only its own question (its payload names it): one pressed late, when another
+  question is pending or none, answers nothing;
+- consent and erasure need an explicit yes or no: anything ambiguous (a question about cost,
+  "gracias", a message not understood) gets the question once more, then the bot moves on;
+- a message that clearly goes elsewhere (an emergency, a topic, a place) drops the question and
+  is answered in its own right; "cancela" drops it too, saying so.
+
+Pure and typed: the action is a thin wrapper, the rules condition on the slot's value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+#: the slot's values; None is "no question pending"
+QUESTIONS: Final = ("consent", "erasure", "place", "services")
+#: questions whose yes changes what is kept about the person: only an explicit answer counts
+EXPLICIT: Final = frozenset({"consent", "erasure"})
+ANSWERS: Final = frozenset({"affirm", "deny"})
+#: "cancela": the question stays for the cancel action, which drops it and says so
+CANCEL: Final = "cancel"
+#: intents that take the conversation somewhere else: the pending question is dropped
+ELSEWHERE: Final = frozenset(
+    {
+        "emergency",
+        "delete_my_data",
+        "request_human",
+        "change_language",
+        "greet",
+        "goodbye",
+        "help",
+        "ask_regularization",
+        "ask_refuge",
+        "ask_work_permit",
+        "ask_employment",
+        "ask_health",
+        "ask_psychosocial",
+        "ask_voluntary_return",
+        "report_discrimination",
+        "find_service",
+        "inform_location",
+        "unknown_place",
+        "more_services",
+        "referral_card",
+        "report_service_problem",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The question still pending after this message, and whether it is being asked again."""
+
+    question: str | None
+    repeated: bool = False
+
+
+def scope(
+    *,
+    pending: str | None,
+    asked_last_turn: bool,
+    repeated: bool,
+    intent: str | None,
+    answers: str | None,
+) -> Scope:
+    """The state after the person's message.
+
+    ``pending`` is the slot's value, ``asked_last_turn`` whether the bot (re)asked it in its
+    last turn, ``repeated`` whether that was already the second asking, ``intent`` the message's
+    intent and ``answers`` the question a button's payload names (None when typed).
+    """
+    if pending not in QUESTIONS or not asked_last_turn:
+        return Scope(None)
+    if answers is not None and answers != pending:
+        return Scope(None)  # a button of another question, pressed late
+    if intent in ANSWERS or intent == CANCEL:
+        return Scope(pending, repeated)
+    if pending in EXPLICIT and intent not in ELSEWHERE and not repeated:
+        return Scope(pending, repeated=True)
+    return Scope(None)
