@@ -355,6 +355,16 @@ class ActionShowServices(Action):
         return send_services(dispatcher, tracker, place)
 
 
+class ActionShowServicesYes(ActionShowServices):
+    """ "Sí" to "¿Quieres ver los servicios para X?": the services, and the question answered.
+
+    A name of its own, because Rasa's rules must agree on the slots an action sets: this one
+    always clears the question, the plain one only when one is pending."""
+
+    def name(self) -> str:
+        return "action_show_services_yes"
+
+
 class ActionMoreServices(Action):
     """The next page of the services offered last: read by id, not searched again."""
 

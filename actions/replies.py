@@ -47,8 +47,8 @@ _WORDS: Final[dict[str, dict[str, Any]]] = {
         "level_national": "(nacional)",
         "none": "No encontré servicios activos para {place}.",
         "no_more": "No hay más servicios para {place}.",
-        "unknown_place": "No encontré el lugar «{query}».",
-        "did_you_mean": "¿Quisiste decir alguno de estos?",
+        "unknown_place": "No encontré el lugar «{query}». ¿En qué corregimiento o distrito queda?",
+        "did_you_mean": "Quizás es uno de estos:",
         "national_instead": "Mientras tanto, estos servicios atienden en todo el país:",
         "country": "todo el país",
         "card_title": "Tarjeta de referencia",
@@ -61,8 +61,8 @@ _WORDS: Final[dict[str, dict[str, Any]]] = {
         "want_services": "¿Quieres ver los servicios para {place}?",
         "yes_services": "Sí, ver servicios",
         "place_help": (
-            "Escribe el nombre de tu corregimiento o de tu barrio, o una calle o lugar conocido "
-            "cerca. Si no lo sabes, elige tu distrito."
+            "¿Cómo se llama tu corregimiento o tu barrio? También sirve una calle o un lugar "
+            "conocido cerca. Si no lo sabes, elige tu distrito."
         ),
         "place_help_location": " También puedes compartir tu ubicación (📎 → Ubicación): la "
         "uso una sola vez para buscar y no la guardo.",
@@ -100,8 +100,9 @@ _WORDS: Final[dict[str, dict[str, Any]]] = {
         "level_national": "(national)",
         "none": "I found no active services for {place}.",
         "no_more": "There are no more services for {place}.",
-        "unknown_place": "I could not find the place “{query}”.",
-        "did_you_mean": "Did you mean one of these?",
+        "unknown_place": "I could not find the place “{query}”. Which corregimiento or district "
+        "is it in?",
+        "did_you_mean": "Maybe one of these:",
         "national_instead": "Meanwhile, these services serve the whole country:",
         "country": "the whole country",
         "card_title": "Referral card",
@@ -114,8 +115,8 @@ _WORDS: Final[dict[str, dict[str, Any]]] = {
         "want_services": "Do you want to see the services for {place}?",
         "yes_services": "Yes, show services",
         "place_help": (
-            "Type the name of your corregimiento or neighbourhood, or a well-known street or "
-            "place nearby. If you don't know it, pick your district."
+            "What is the name of your corregimiento or neighbourhood? A well-known street or "
+            "place nearby works too. If you don't know it, pick your district."
         ),
         "place_help_location": " You can also share your location (📎 → Location): I use it "
         "once to search and don't keep it.",
