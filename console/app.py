@@ -454,7 +454,7 @@ class DirectoryView(RoleView):
             form=form,
             action=ActionForm(),
             close_form=CloseServiceForm(),
-            audit=directory.audit_trail(record.id)[-20:],
+            audit=directory.audit_trail(record.id)[-8:],
         )
 
     def _change(self, service_id: str, change: Callable[[], object]) -> BaseResponse:
@@ -591,7 +591,7 @@ def create_app(settings: Settings) -> Flask:
 
     admin = Admin(
         app,
-        name=str(lazy_gettext("Console")),
+        name=lazy_gettext("Console"),
         url="/",
         index_view=HomeView(url="/", name=lazy_gettext("Home")),
         theme=Bootstrap4Theme(base_template="console/master.html", fluid=True),
