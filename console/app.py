@@ -375,10 +375,11 @@ class HandoffsView(RoleView):
         except GatewayError as exc:
             flash(gettext("The reply was not sent: %(why)s", why=str(exc)), "error")
             return self._done(handoff_id)
-        how = "held" if delivery.held else "sent"
-        cases.record_reply(handoff_id, _user().email, how)
+        cases.record_reply(handoff_id, _user().email, "held" if delivery.held else "sent")
         if delivery.held:
             flash(gettext("Held: it goes when the person writes again (WhatsApp)."), "warning")
+        elif delivery.sent == "nothing":
+            flash(gettext("The reply was not sent: %(why)s", why=delivery.channel), "error")
         else:
             flash(gettext("Reply sent."), "success")
         return self._done(handoff_id)
@@ -598,12 +599,21 @@ def create_app(settings: Settings) -> Flask:
     )
     gateway = GatewayClient(settings.gateway_url, settings.gateway_token)
     login_view = LoginView(name="login", endpoint="login", url="/login")
-    login_view.index = limiter.limit(
-        lambda: settings.login_limit,
-        key_func=login_key,
+
+    # failed sign-ins only: per address and e-mail, and per address whatever the e-mail
+    def failed(response: BaseResponse) -> bool:
+        return response.status_code == 401
+
+    per_address = limiter.limit(
+        lambda: settings.address_limit,
+        key_func=get_remote_address,
         methods=["POST"],
-        deduct_when=lambda response: response.status_code == 401,
-    )(login_view.index)
+        deduct_when=failed,
+    )
+    per_account = limiter.limit(
+        lambda: settings.login_limit, key_func=login_key, methods=["POST"], deduct_when=failed
+    )
+    login_view.index = per_account(per_address(login_view.index))
     admin.add_view(login_view)
     admin.add_view(LogoutView(name="logout", endpoint="logout", url="/logout"))
     admin.add_view(

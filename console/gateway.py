@@ -18,8 +18,9 @@ class GatewayError(RuntimeError):
 @dataclass(frozen=True)
 class Delivery:
     channel: str
-    sent: bool
-    #: WhatsApp outside the 24-hour window: kept until the person writes again
+    #: what went now: "text", "template" (WhatsApp outside the 24-hour window) or "nothing"
+    sent: str
+    #: the text is kept by the gateway until the person writes again (WhatsApp)
     held: bool
 
 
@@ -57,7 +58,7 @@ class GatewayClient:
             },
         )
         return Delivery(
-            str(data.get("channel", "")), bool(data.get("sent")), bool(data.get("held"))
+            str(data.get("channel", "")), str(data.get("sent", "nothing")), bool(data.get("held"))
         )
 
     def closed(self, conversation_key: str) -> None:

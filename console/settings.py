@@ -19,6 +19,8 @@ class Settings:
     gateway_token: str
     #: failed sign-ins allowed per address and e-mail (Flask-Limiter syntax)
     login_limit: str = "5 per minute;20 per hour"
+    #: failed sign-ins allowed per address, whatever the e-mail
+    address_limit: str = "50 per hour"
     #: cookies only over HTTPS (off in the development profile, which serves plain HTTP)
     secure_cookies: bool = True
 

@@ -53,7 +53,7 @@ class FakeGateway:
                     self.end_headers()
                     return
                 answer = (
-                    {"channel": "telegram", "sent": True, "held": False}
+                    {"channel": "telegram", "sent": "text", "held": False}
                     if self.path == "/internal/handoff-reply"
                     else {"dropped": 0}
                 )
@@ -91,8 +91,15 @@ class Console:
 
 
 @contextmanager
-def console(folder: Path, *, poll_seconds: int = 1) -> Iterator[Console]:
-    """The console on a fresh database under `folder` (DATABASE_URL set while it runs)."""
+def console(
+    folder: Path,
+    *,
+    poll_seconds: int = 1,
+    gateway_url: str | None = None,
+    gateway_token: str = GATEWAY_TOKEN,
+) -> Iterator[Console]:
+    """The console on a fresh database under `folder` (DATABASE_URL set while it runs), talking
+    to the fake gateway, or to the gateway at `gateway_url`."""
     database_url = f"sqlite:///{folder / 'console.sqlite'}"
     previous = os.environ.get("DATABASE_URL")
     os.environ["DATABASE_URL"] = database_url
@@ -104,8 +111,8 @@ def console(folder: Path, *, poll_seconds: int = 1) -> Iterator[Console]:
         with FakeGateway().running() as gateway:
             settings = Settings(
                 secret_key="console-test-secret-key-0123456789abcdef",
-                gateway_url=gateway.url,
-                gateway_token=GATEWAY_TOKEN,
+                gateway_url=gateway_url or gateway.url,
+                gateway_token=gateway_token,
                 login_limit="5 per minute",
                 secure_cookies=False,
             )

@@ -97,6 +97,27 @@ def test_failed_logins_are_rate_limited(stack: Console) -> None:
         assert client.post("/login/", data=other).status_code == 401
 
 
+def test_failed_logins_from_one_address_are_limited_whatever_the_email(stack: Console) -> None:
+    from console.app import create_app
+    from console.settings import Settings
+
+    app = create_app(
+        Settings(
+            "a-secret-key-of-more-than-32-characters",
+            "http://127.0.0.1:9",
+            "",
+            address_limit="3 per hour",
+        )
+    )
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    codes = [
+        client.post("/login/", data={"email": f"u{i}@example.org", "password": "x"}).status_code
+        for i in range(4)
+    ]
+    assert codes == [401, 401, 401, 429]
+
+
 def test_caseworker_cannot_edit_the_directory(page: Page, stack: Console) -> None:
     login(page, "caseworker")
     expect(page.get_by_role("link", name="Directorio")).to_have_count(0)
