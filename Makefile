@@ -103,7 +103,7 @@ console-messages: $(APP_STAMP)
 	$(APP_VENV)/bin/pybabel extract -F console/babel.cfg -k lazy_gettext --no-location \
 		--sort-output --project console -o $(CONSOLE_I18N)/messages.pot console
 	$(APP_VENV)/bin/pybabel update -i $(CONSOLE_I18N)/messages.pot -d $(CONSOLE_I18N) \
-		--ignore-pot-creation-date --ignore-obsolete
+		--ignore-pot-creation-date --ignore-obsolete --no-fuzzy-matching
 	$(MAKE) --no-print-directory $(CONSOLE_MO)
 
 ## --- run ------------------------------------------------------------------------

@@ -66,6 +66,26 @@ WORDS = (
 )
 
 
+#: the handoff's topic (the NLU contract's intent names), as a caseworker reads it
+TOPICS = {
+    "ask_regularization": lazy_gettext("regularization"),
+    "ask_refuge": lazy_gettext("refugee status"),
+    "ask_work_permit": lazy_gettext("work permit"),
+    "ask_employment": lazy_gettext("employment"),
+    "ask_health": lazy_gettext("health"),
+    "ask_psychosocial": lazy_gettext("psychosocial care"),
+    "find_service": lazy_gettext("services nearby"),
+    "ask_voluntary_return": lazy_gettext("voluntary return"),
+    "emergency": lazy_gettext("emergency"),
+    "report_discrimination": lazy_gettext("discrimination"),
+    "request_human": lazy_gettext("asked for a person"),
+}
+
+
+def topic_label(code: str | None) -> str:
+    return "—" if not code else str(TOPICS.get(code, code))
+
+
 def _user() -> accounts.Account:
     user: accounts.Account = current_user._get_current_object()
     return user
@@ -573,6 +593,7 @@ def create_app(settings: Settings) -> Flask:
 
     Babel(app, locale_selector=locale)
     app.jinja_env.globals["current_language"] = locale
+    app.jinja_env.filters["topic"] = topic_label
 
     limiter = Limiter(get_remote_address, app=app, storage_uri="memory://")
 

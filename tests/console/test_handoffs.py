@@ -42,6 +42,8 @@ def test_urgent_first_and_nothing_that_identifies(page: Page, stack: Console) ->
     ids = [rows.nth(i).get_attribute("data-case") for i in range(rows.count())]
     assert ids.index(urgent) < ids.index(calm)
     expect(page.locator(f"tr[data-case='{urgent}']")).to_contain_text("URGENTE")
+    expect(page.locator(f"tr[data-case='{urgent}']")).to_contain_text("emergencia")
+    expect(page.locator(f"tr[data-case='{calm}']")).to_contain_text("empleo")
     page.goto(f"/handoffs/{urgent}")
     html = page.content()
     for secret in (ROUTE, urgent_key, calm_key, "6000-0000"):
