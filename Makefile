@@ -25,14 +25,15 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 DETERMINISTIC := PYTHONHASHSEED=0 TF_DETERMINISTIC_OPS=1 TF_ENABLE_ONEDNN_OPTS=0 \
 	TF_INTER_OP_PARALLELISM_THREADS=1 TF_INTRA_OP_PARALLELISM_THREADS=2
 
-.PHONY: help setup generate train run test test-unit validate test-stories eval check-leakage compare \
-	lint lock clean \
+.PHONY: help setup generate train run test test-unit test-console validate test-stories eval \
+	check-leakage compare lint lock clean console-messages \
 	directory-init bench-directory
 
 help:
 	@echo "make run    set up what is missing, train if needed, start Rasa + action server"
 	@echo "make test   unit tests, data validation, test stories, NLU evaluation, stack test"
 	@echo "make train | eval | compare | lint | generate | setup | lock | clean"
+	@echo "make test-console (browser tests of the console) | console-messages (gettext catalogues)"
 
 ## --- environments ---------------------------------------------------------------
 setup: $(RASA_STAMP) $(APP_STAMP)
@@ -89,19 +90,36 @@ $(DIRECTORY_DB): $(DIRECTORY_INPUTS) | $(APP_STAMP)
 bench-directory: $(APP_STAMP)
 	$(APP_PY) -m tools.bench_directory --out reports/directory_benchmark.md
 
+## --- web console ------------------------------------------------------------------
+# The gettext catalogues (Spanish first, English): .po and compiled .mo are committed; a .po
+# edited is compiled again here. `make console-messages` extracts new strings into both.
+CONSOLE_I18N := console/translations
+CONSOLE_MO := $(CONSOLE_I18N)/es/LC_MESSAGES/messages.mo $(CONSOLE_I18N)/en/LC_MESSAGES/messages.mo
+
+$(CONSOLE_I18N)/%/LC_MESSAGES/messages.mo: $(CONSOLE_I18N)/%/LC_MESSAGES/messages.po | $(APP_STAMP)
+	$(APP_VENV)/bin/pybabel compile -i $< -o $@ -l $*
+
+console-messages: $(APP_STAMP)
+	$(APP_VENV)/bin/pybabel extract -F console/babel.cfg -k lazy_gettext --no-location \
+		--sort-output --project console -o $(CONSOLE_I18N)/messages.pot console
+	$(APP_VENV)/bin/pybabel update -i $(CONSOLE_I18N)/messages.pot -d $(CONSOLE_I18N) \
+		--ignore-pot-creation-date --ignore-obsolete --no-fuzzy-matching
+	$(MAKE) --no-print-directory $(CONSOLE_MO)
+
 ## --- run ------------------------------------------------------------------------
 # The gateway (bot/) starts only when a channel is configured.
 GATEWAY_CHANNELS := $(strip $(if $(TELEGRAM_TOKEN),Telegram) $(if $(WHATSAPP_TOKEN),WhatsApp))
 
-run: setup $(MODEL) $(if $(DATABASE_URL),directory-init,$(DIRECTORY_DB))
+run: setup $(MODEL) $(CONSOLE_MO) $(if $(DATABASE_URL),directory-init,$(DIRECTORY_DB))
 	@echo "Rasa: http://127.0.0.1:5005 (REST channel: /webhooks/rest/webhook; API token: scripts/rasa-token)"
 	@echo "Action server: http://127.0.0.1:5055   Ctrl-C stops everything."
+	@echo "Console: http://127.0.0.1:$${CONSOLE_PORT:-8000} (first account: .venv/bin/python -m console create-user you@example.org --role admin)"
 	@if [ -n "$(GATEWAY_CHANNELS)" ]; then echo "Gateway ($(GATEWAY_CHANNELS)): http://127.0.0.1:$${GATEWAY_PORT:-8081} (README: Telegram and WhatsApp)"; \
 	else echo "Telegram and WhatsApp: not configured (set TELEGRAM_TOKEN and/or WHATSAPP_*): gateway not started"; fi
-	APP_PROFILE=development $(APP_VENV)/bin/honcho start -f Procfile rasa actions $(if $(GATEWAY_CHANNELS),gateway)
+	APP_PROFILE=development $(APP_VENV)/bin/honcho start -f Procfile rasa actions console $(if $(GATEWAY_CHANNELS),gateway)
 
 ## --- quality --------------------------------------------------------------------
-test: setup lint test-unit validate test-stories eval
+test: setup lint test-unit test-console validate test-stories eval
 	$(APP_PY) -m pytest -q tests/e2e
 
 test-unit: setup
@@ -110,6 +128,10 @@ test-unit: setup
 	$(APP_PY) -m pytest -q tests/store tests/privacy tests/content tests/casework tests/directory tests/tools
 	$(APP_PY) -m pytest -q tests/actions tests/gateways
 	$(RASA_PY) -m pytest -q -p no:cacheprovider tests/nlu
+
+# The console in Debian's headless Chromium (/usr/bin/chromium; the tests fail without it).
+test-console: $(APP_STAMP) $(CONSOLE_MO)
+	$(APP_PY) -m pytest -q tests/console
 
 validate: $(RASA_STAMP)
 	$(RASA) data validate --config config.yml --domain domain.yml --data nlu/data --fail-on-warnings

@@ -3,7 +3,8 @@
 `HASH_KEY` turns a channel's user id into the conversation key that the referral log, the
 handoffs and Rasa's tracker keep; `RASA_TOKEN` guards Rasa's HTTP API (which can read and erase
 trackers); `GATEWAY_INTERNAL_TOKEN` guards the gateway's internal endpoints (caseworker replies,
-shared points); `ROUTE_KEY` seals a person's chat id or phone number for a consented handoff.
+shared points); `ROUTE_KEY` seals a person's chat id or phone number for a consented handoff;
+`CONSOLE_SECRET_KEY` signs the web console's session cookies and CSRF tokens.
 Each process checks the ones it needs when it starts (`python -m privacy.keys check ...` in
 scripts/run-*, `Settings.from_env` in the gateway) and stops with a message that says what to
 do, before it serves anyone: a key found wanting mid-conversation would fail a person who asked
@@ -120,6 +121,15 @@ SECRETS: dict[str, Secret] = {
             _check_fernet,
             "python -c 'from cryptography.fernet import Fernet; "
             "print(Fernet.generate_key().decode())'",
+        ),
+        Secret(
+            "CONSOLE_SECRET_KEY",
+            "the key that signs the web console's session cookies and CSRF tokens; changing it "
+            "logs every caseworker and staff member out",
+            "console_secret_key",
+            _token,
+            _min_length(MIN_HASH_KEY_LENGTH),
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))'",
         ),
     )
 }

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 # every table joins the one metadata when its module is imported
 import casework  # noqa: F401
+import console.models  # noqa: F401
 import referral_directory.models  # noqa: F401
 from store import db
 from store.base import Base
