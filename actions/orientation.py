@@ -31,6 +31,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import casework
 from actions import clients, context, replies
 from actions.questions import answered, ask
+from content.facet_cues import facet_in
 from content.topics import TOPICS, get_facet, get_topic_content
 from referral_directory import api
 from referral_directory.needs import types_for
@@ -67,6 +68,11 @@ Events = list[dict[str, Any]]
 #: "level"}, ...]}`; place None is the national fallback for an unknown place.
 OFFERED: Final = "offered_services"
 _LEVELS: Final = frozenset({"corregimiento", "distrito", "provincia", "national"})
+
+#: Below this confidence a switch to another topic, in a message that names a facet ("y qué
+#: papeles me piden?" after the refuge answer, read as regularization at 0.71), is taken for a
+#: follow-up on the conversation's topic: the refuge documents, not the residence ones.
+SURE_SWITCH: Final = 0.9
 
 #: Seconds to wait for the gateway's point: the person is waiting for the answer too.
 POINT_TIMEOUT: Final = 3.0
@@ -274,6 +280,9 @@ class ActionAnswerTopic(Action):
             logger.exception("content store failed for topic %s", topic)
             dispatcher.utter_message(response="utter_content_unavailable")
             return [SlotSet("topic", topic)]
+        follow_up = _follow_up_facet(tracker, topic)
+        if follow_up is not None:
+            return _answer_facet(dispatcher, tracker.get_slot("topic"), follow_up, language)
         place = context.entity(tracker, "corregimiento") or tracker.get_slot("corregimiento")
         then = replies.want_services(place, language) if place else replies.ask_place(language)
         told = _told(tracker)
@@ -292,6 +301,35 @@ class ActionAnswerTopic(Action):
         ]
 
 
+def _follow_up_facet(tracker: Tracker, topic: str) -> str | None:
+    """The facet a topic message asks about when it is really a follow-up: the topic already
+    answered, or a switch the model is not sure of, in words that name a facet."""
+    active = tracker.get_slot("topic")
+    if active not in TOPICS:
+        return None
+    message = tracker.latest_message or {}
+    facet = facet_in(str(message.get("text") or ""))
+    if facet is None:
+        return None
+    if topic == active:
+        return facet if active in _told(tracker) else None
+    confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
+    return facet if confidence < SURE_SWITCH else None
+
+
+def _answer_facet(
+    dispatcher: CollectingDispatcher, topic: str, facet: str, language: str
+) -> Events:
+    try:
+        content = get_facet(topic, facet, language)
+    except Exception:
+        logger.exception("content store failed for %s/%s", topic, facet)
+        dispatcher.utter_message(response="utter_content_unavailable")
+        return []
+    dispatcher.utter_message(text=replies.facet_answer(content))
+    return []
+
+
 class ActionAnswerFacet(Action):
     """A follow-up ("y eso es gratis?", "how long does it take?") answered for the topic of
     the conversation, from the topic's facets in the content store."""
@@ -307,14 +345,7 @@ class ActionAnswerFacet(Action):
         if facet is None or topic is None:
             dispatcher.utter_message(response="utter_which_topic")
             return []
-        try:
-            content = get_facet(topic, facet, context.language(tracker))
-        except Exception:
-            logger.exception("content store failed for %s/%s", topic, facet)
-            dispatcher.utter_message(response="utter_content_unavailable")
-            return []
-        dispatcher.utter_message(text=replies.facet_answer(content))
-        return []
+        return _answer_facet(dispatcher, topic, facet, context.language(tracker))
 
 
 class ActionShowServices(Action):
@@ -332,8 +363,9 @@ class ActionShowServices(Action):
         if context.intent(tracker) == "find_service":
             # "donde dan comida": food, not every service; a new request forgets an old need
             needs = types_for((tracker.latest_message or {}).get("text") or "") or None
-            tracker.slots["needs"] = needs  # this action's search uses it already
-            done.append(SlotSet("needs", needs))
+            if needs != tracker.get_slot("needs"):
+                tracker.slots["needs"] = needs  # this action's search uses it already
+                done.append(SlotSet("needs", needs))
         return done + await self._show(dispatcher, tracker)
 
     async def _show(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:

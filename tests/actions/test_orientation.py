@@ -374,3 +374,53 @@ async def test_a_service_closed_after_it_was_shown_drops_out_and_none_is_skipped
     assert ids[1] not in {s["id"] for s in slots["offered_services"]["services"]}
     card, _ = await run(ActionReferralCard(), make_tracker("tarjeta", "referral_card", slots=slots))
     assert _card_lists(card.messages[0]["text"], [names[0], *names[2 : 2 * PAGE_SIZE]])
+
+
+@pytest.mark.asyncio
+async def test_a_topic_asked_again_with_a_facet_s_words_gets_that_facet(
+    directory: Engine,
+) -> None:
+    slots = {"topic": "health", "topics_told": ["health"]}
+    tracker = make_tracker("nos toca pagar las medicinas?", "ask_health", slots=slots)
+    dispatcher, _ = await run(ActionAnswerTopic(), tracker)
+    assert dispatcher.messages[0]["text"].startswith(get_facet("health", "cost", "es").text)
+
+
+@pytest.mark.asyncio
+async def test_an_unsure_switch_of_topic_in_a_follow_up_stays_on_the_topic(
+    directory: Engine,
+) -> None:
+    """After the refuge answer, "y qué papeles me piden?" read as regularization at 0.71 gets
+    the refuge documents, not the lawyer and apostilled papers of residence."""
+    slots = {"topic": "refuge", "topics_told": ["refuge"]}
+    unsure = {"intent": {"name": "ask_regularization", "confidence": 0.71}}
+    tracker = make_tracker(
+        "y que papeles me piden?", "ask_regularization", slots=slots, extra=unsure
+    )
+    dispatcher, _ = await run(ActionAnswerTopic(), tracker)
+    assert dispatcher.messages[0]["text"].startswith(get_facet("refuge", "requirements", "es").text)
+    # sure of the switch, the new topic is answered
+    sure = make_tracker("y el permiso de trabajo cuanto cuesta", "ask_work_permit", slots=slots)
+    dispatcher, events = await run(ActionAnswerTopic(), sure)
+    assert SlotSet("topic", "work_permit") in events
+    assert "MITRADEL" in dispatcher.messages[0]["text"]
+
+
+@pytest.mark.asyncio
+async def test_food_asked_plainly_offers_food_services_and_keeps_the_need(
+    directory: Engine,
+) -> None:
+    tracker = make_tracker(
+        "donde dan comida en herrera",
+        "find_service",
+        entities=[{"entity": "corregimiento", "value": "Herrera"}],
+    )
+    dispatcher, events = await run(ActionShowServices(), tracker)
+    assert SlotSet("needs", ["food"]) in events
+    kept = next(e["value"] for e in events if e.get("name") == "offered_services")
+    assert kept["services"]
+    for entry in kept["services"]:
+        assert "food" in api.get(entry["id"]).types
+    # a topic afterwards forgets the need
+    _, events = await run(ActionAnswerTopic(), make_tracker("necesito un medico", "ask_health"))
+    assert SlotSet("needs", None) in events
