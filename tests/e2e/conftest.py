@@ -32,7 +32,9 @@ from tests.gateways.fakes import FakeGraph, FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "current.tar.gz"
-RASA_PORT, ACTION_PORT, GATEWAY_PORT = 15005, 15055, 18081
+# E2E_PORT_OFFSET moves every port, so two checkouts can run the stack tests side by side
+_OFFSET = int(os.environ.get("E2E_PORT_OFFSET", "0"))
+RASA_PORT, ACTION_PORT, GATEWAY_PORT = 15005 + _OFFSET, 15055 + _OFFSET, 18081 + _OFFSET
 TOKEN = "e2e-" + uuid.uuid4().hex
 #: between the action server and the stack's gateway (shared points, caseworker replies)
 GATEWAY_INTERNAL_TOKEN = "e2e-internal-" + uuid.uuid4().hex

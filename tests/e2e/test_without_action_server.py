@@ -20,7 +20,7 @@ import pytest
 
 from tests.e2e.conftest import MODEL, ROOT, TOKEN, answers, started, variation_text
 
-RASA_ALONE_PORT = 15105
+RASA_ALONE_PORT = 15105 + int(os.environ.get("E2E_PORT_OFFSET", "0"))
 LOG = ROOT / "var" / "e2e-rasa-alone.log"
 #: generous: the answer takes well under a second when the machine is idle
 PROMPT = 20.0
