@@ -26,7 +26,7 @@ DETERMINISTIC := PYTHONHASHSEED=0 TF_DETERMINISTIC_OPS=1 TF_ENABLE_ONEDNN_OPTS=0
 	TF_INTER_OP_PARALLELISM_THREADS=1 TF_INTRA_OP_PARALLELISM_THREADS=2
 
 .PHONY: help setup generate train run test test-unit test-console validate test-stories eval \
-	check-leakage compare lint lock clean console-messages \
+	check-leakage compare compare-language lint lock clean console-messages \
 	directory-init bench-directory
 
 help:
@@ -142,7 +142,7 @@ test-stories: $(MODEL)
 
 # Every evaluation set scored on its own, each figure against its guard in nlu/guards.yml
 # (set under the worst of three seeds: `make compare`); the test sets make the headline.
-EVAL_SETS := tests/nlu_test tests/nlu_dev
+EVAL_SETS := tests/nlu_blind tests/nlu_test tests/nlu_dev
 eval: $(MODEL)
 	$(DETERMINISTIC) $(RASA_PY) -m nlu.evaluate --model $(MODEL) --test-data $(EVAL_SETS) \
 		--out reports --guards nlu/guards.yml
@@ -150,6 +150,11 @@ eval: $(MODEL)
 # No evaluation message in, or near, the training data or another set (nlu/leakage.py).
 check-leakage: $(RASA_STAMP)
 	$(RASA_PY) -m nlu.leakage --training nlu/data/nlu --sets $(EVAL_SETS)
+
+# Language identification: lingua, py3langid and fastText alone against our LanguageDetector,
+# one message at a time with no context, on every evaluation set (reports/language_id.md).
+compare-language: $(RASA_STAMP)
+	$(RASA_PY) -m nlu.language_compare $(EVAL_SETS) --out reports/language_id.md
 
 # Pipeline comparison, three seeds each, chosen on the development set (slow: 3 trainings a config).
 compare: $(RASA_STAMP)

@@ -20,10 +20,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 import casework
-from actions import context
+from actions import context, replies
+from actions.orientation import INTENT_TOPIC
 from actions.questions import answered, ask
+from content.topic_cues import other_needs
 
 logger = logging.getLogger(__name__)
+TOPIC_INTENT = {topic: intent for intent, topic in INTENT_TOPIC.items()}
 
 Events = list[dict[str, Any]]
 #: user messages summarised for the caseworker (after scrubbing)
@@ -158,6 +161,11 @@ class ActionEmergencyFollowup(Action):
             logger.exception("urgent handoff could not be recorded")
             return events
         dispatcher.utter_message(response="utter_emergency_handoff")
+        # a long message that also told of other needs: offered for when the person is safe
+        others = other_needs(str((tracker.latest_message or {}).get("text") or ""), None)
+        if others:
+            language = context.language(tracker)
+            dispatcher.utter_message(text=replies.also_mentioned(others, language, emergency=True))
         return events
 
 
@@ -178,5 +186,13 @@ class ActionNotUnderstood(Action):
         if len(intents) >= 2 and intents[-2] == "nlu_fallback":
             dispatcher.utter_message(response="utter_default_twice")
             return await ActionExplainHandoff().run(dispatcher, tracker, domain)
+        message = tracker.latest_message or {}
+        needs = other_needs(str(message.get("text") or ""), None)
+        if needs:
+            # several needs pulled the model apart: ask which first rather than "not understood"
+            intents = [TOPIC_INTENT[t] for t in needs]
+            reply = replies.several_needs(needs, intents, context.language(tracker))
+            dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+            return []
         dispatcher.utter_message(response="utter_default")
         return []

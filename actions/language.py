@@ -19,6 +19,11 @@ def _hint(metadata: Any) -> str | None:
     return code or None
 
 
+def _confidence(value: Any) -> float | None:
+    """The detector's `language_confidence`, or None from a model that gives none."""
+    return float(value) if isinstance(value, int | float) else None
+
+
 class ActionSetLanguage(Action):
     def name(self) -> str:
         return "action_set_language"
@@ -35,6 +40,7 @@ class ActionSetLanguage(Action):
             ambiguous=bool(message.get("language_ambiguous", True)),
             current=current,
             hint=_hint(message.get("metadata")),
+            confidence=_confidence(message.get("language_confidence")),
         )
         if language is None or language == current:
             return []

@@ -10,6 +10,10 @@ import re
 from text import fold
 
 SUPPORTED = ("es", "en")
+# the detector's confidence a message needs to switch a conversation's language: a first
+# message only has to be unambiguous, but a conversation in one language does not flip on a
+# message that is only probably the other ("I live in Bella Vista mall area ok")
+SURE_SWITCH = 0.9
 
 _NAMES = {
     "en": re.compile(r"\b(ingles|english|englis|inglish|engl)\b"),
@@ -52,17 +56,22 @@ def conversation_language(
     ambiguous: bool,
     current: str | None,
     hint: str | None = None,
+    confidence: float | None = None,
 ) -> str | None:
     """The conversation's language after this message, or None to leave it as it is.
 
     An explicit request wins; otherwise a clear message sets the language and an ambiguous
     one ("ok", "Herrera", an emoji, a "/start") keeps it. When there is no language yet, the
     channel's hint (Telegram's `language_code`, passed by the gateway) decides an ambiguous
-    first message.
+    first message. A message in the other language switches the conversation only when the
+    detector is sure of it (`SURE_SWITCH`); a parse without a confidence counts as sure.
     """
     if intent == "change_language":
         return requested_language(text, current)
     if detected in SUPPORTED and not ambiguous:
+        unsure = confidence is not None and confidence < SURE_SWITCH
+        if current in SUPPORTED and detected != current and unsure:
+            return None
         return detected
     if current is None and hint in SUPPORTED:
         return hint

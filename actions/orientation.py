@@ -32,6 +32,7 @@ import casework
 from actions import clients, context, replies
 from actions.questions import answered, ask
 from content.facet_cues import facet_in
+from content.topic_cues import other_needs
 from content.topics import TOPICS, get_facet, get_topic_content
 from referral_directory import api
 from referral_directory.needs import types_for
@@ -286,12 +287,16 @@ class ActionAnswerTopic(Action):
         place = context.entity(tracker, "corregimiento") or tracker.get_slot("corregimiento")
         then = replies.want_services(place, language) if place else replies.ask_place(language)
         told = _told(tracker)
+        # a long message with several needs: this one answered, the others offered
+        others = other_needs(str((tracker.latest_message or {}).get("text") or ""), topic)
+        offer = f"\n\n{replies.also_mentioned(others, language)}" if others else ""
         if topic in told:
             text = replies.told_before(topic, language)
         else:
-            text = replies.topic_answer(content, replies.TURN_CHARS - len(then.text))
+            budget = replies.TURN_CHARS - len(then.text) - len(offer)
+            text = replies.topic_answer(content, budget)
             told = [*told, topic]
-        dispatcher.utter_message(text=text)
+        dispatcher.utter_message(text=text + offer)
         _send(dispatcher, then)
         return [
             SlotSet("topic", topic),

@@ -32,6 +32,8 @@ EXPLICIT: Final = frozenset({"consent", "erasure"})
 ANSWERS: Final = frozenset({"affirm", "deny"})
 #: "cancela": the question stays for the cancel action, which drops it and says so
 CANCEL: Final = "cancel"
+#: asking for erasure again while asked to confirm it is the confirmation
+ERASE: Final = "delete_my_data"
 #: intents that take the conversation somewhere else: the pending question is dropped
 ELSEWHERE: Final = frozenset(
     {
@@ -88,6 +90,8 @@ def scope(
         return Scope(None)  # a button of another question, pressed late
     if intent in ANSWERS or intent == CANCEL:
         return Scope(pending, repeated)
+    if pending == "erasure" and intent == ERASE:
+        return Scope(pending, repeated)  # "sí, borra todo": asked to confirm, it confirms
     if pending in EXPLICIT and intent not in ELSEWHERE and not repeated:
         return Scope(pending, repeated=True)
     return Scope(None)

@@ -67,6 +67,10 @@ _WORDS: Final[dict[str, dict[str, Any]]] = {
         "place_help_location": " También puedes compartir tu ubicación (📎 → Ubicación): la "
         "uso una sola vez para buscar y no la guardo.",
         "told_before": "Sobre {topic} ya te respondí más arriba.",
+        "also_mentioned": "También me contaste de {topics}: escríbeme sobre eso cuando quieras.",
+        "also_when_safe": "Cuando estés a salvo, también puedo orientarte sobre {topics}.",
+        "several_needs": "Me cuentas varias cosas: {topics}. ¿Por cuál empezamos?",
+        "and": "y",
         "next_facets": " Puedo decirte cuánto cuesta, qué piden, cuánto tarda o dónde se hace.",
         "not_known": "Ninguna fuente que tengo lo dice",
         "topics": {
@@ -121,6 +125,10 @@ _WORDS: Final[dict[str, dict[str, Any]]] = {
         "place_help_location": " You can also share your location (📎 → Location): I use it "
         "once to search and don't keep it.",
         "told_before": "I already answered about {topic} above.",
+        "also_mentioned": "You also told me about {topics}: write to me about it when you want.",
+        "also_when_safe": "When you are safe, I can also help you with {topics}.",
+        "several_needs": "You tell me about several things: {topics}. Which one first?",
+        "and": "and",
         "next_facets": " I can tell you what it costs, what they ask for, how long it takes or "
         "where it is done.",
         "not_known": "None of my sources says this",
@@ -206,6 +214,30 @@ def told_before(topic: str, language: str) -> str:
     w = words(language)
     line: str = w["told_before"].format(topic=w["topics"].get(topic, topic))
     return line + str(w["next_facets"])
+
+
+def _listed(topics: Sequence[str], language: str) -> str:
+    """ "salud, trabajo y refugio": the topics' names as a sentence says them."""
+    w = words(language)
+    names = [str(w["topics"].get(t, t)) for t in topics]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {w['and']} {names[-1]}"
+
+
+def also_mentioned(topics: Sequence[str], language: str, *, emergency: bool = False) -> str:
+    """The other needs of a long message, offered after the answer to the most urgent one."""
+    key = "also_when_safe" if emergency else "also_mentioned"
+    return str(words(language)[key]).format(topics=_listed(topics, language))
+
+
+def several_needs(topics: Sequence[str], intents: Sequence[str], language: str) -> Reply:
+    """A long message the model could not settle: its needs as buttons, most urgent first
+    (three: what WhatsApp can show), instead of "I did not understand"."""
+    w = words(language)
+    shown = list(zip(topics, intents))[:3]
+    return Reply(
+        str(w["several_needs"]).format(topics=_listed(topics, language)),
+        [{"title": str(w["topics"].get(t, t))[:20], "payload": payload(i)} for t, i in shown],
+    )
 
 
 def want_services(place: str, language: str) -> Reply:

@@ -40,6 +40,8 @@ class Example:
     places: list[str]
     seen_in_training: bool = False
     test_set: str = ""
+    # for an emergency, the hotline category the writer of the set expects (metadata)
+    category: str | None = None
 
 
 @dataclass
@@ -52,6 +54,8 @@ class Prediction:
     seconds: float
     # what the intent classifier said before the danger-phrase safety net, when it fired
     classifier_intent: str | None = None
+    # the danger-phrase net's category, which picks the hotline
+    category: str | None = None
 
 
 @dataclass
@@ -85,6 +89,7 @@ class Report:
     per_set: dict[str, dict[str, float]] = field(default_factory=dict)
     false_alarm_rate: float = float("nan")
     test_sets: list[str] = field(default_factory=list)
+    emergency_category_accuracy: float = float("nan")
 
 
 #: Figures guarded per set; false alarms have a ceiling, the others a floor.
@@ -94,6 +99,7 @@ GUARDED = (
     "false_alarm_rate",
     "language_accuracy",
     "place_accuracy",
+    "emergency_category_accuracy",
 )
 CEILINGS = frozenset({"false_alarm_rate"})
 
@@ -121,6 +127,7 @@ def load_examples(test_dirs: list[Path], training_dir: Path | None = None) -> li
         for message in data.intent_examples:
             places = sorted(e["value"] for e in message.get("entities", []) if e["entity"] == PLACE)
             text = message.get("text")
+            category = ((message.get("metadata") or {}).get("example") or {}).get("category")
             examples.append(
                 Example(
                     text,
@@ -129,6 +136,7 @@ def load_examples(test_dirs: list[Path], training_dir: Path | None = None) -> li
                     places,
                     folded_key(text) in seen,
                     set_name(path),
+                    str(category) if category else None,
                 )
             )
     return examples
@@ -154,6 +162,7 @@ async def predict(model: Path, examples: list[Example]) -> list[Prediction]:
                 language_ambiguous=bool(parsed.get("language_ambiguous", False)),
                 seconds=elapsed,
                 classifier_intent=(parsed.get("emergency_guard") or {}).get("classifier_intent"),
+                category=(parsed.get("emergency_guard") or {}).get("category"),
             )
         )
     return out
@@ -171,6 +180,20 @@ def _macro_f1(gold: list[str], pred: list[str]) -> tuple[float, dict[str, float]
 def _recall(gold: list[str], pred: list[str], label: str) -> float:
     relevant = [p for g, p in zip(gold, pred) if g == label]
     return sum(p == label for p in relevant) / len(relevant) if relevant else float("nan")
+
+
+def _category_accuracy(examples: list[Example], preds: list[Prediction]) -> float:
+    """Of the emergencies whose set names a category, the share answered as an emergency with
+    that category's hotline (a `cry_for_help` answered with the general numbers counts)."""
+    pairs = [(e, p) for e, p in zip(examples, preds) if e.intent == EMERGENCY and e.category]
+    if not pairs:
+        return float("nan")
+    right = sum(
+        p.intent == EMERGENCY
+        and (p.category == e.category or (e.category == "cry_for_help" and p.category is None))
+        for e, p in pairs
+    )
+    return round(right / len(pairs), 4)
 
 
 def set_figures(examples: list[Example], preds: list[Prediction]) -> dict[str, float]:
@@ -198,11 +221,13 @@ def set_figures(examples: list[Example], preds: list[Prediction]) -> dict[str, f
         "place_accuracy": round(sum(e.places == p.places for e, p in placed) / len(placed), 4)
         if placed
         else float("nan"),
+        "emergency_category_accuracy": _category_accuracy(examples, preds),
     }
 
 
 def score(model: str, examples: list[Example], preds: list[Prediction]) -> Report:
-    """The headline pools the test sets (all sets when there are none); `per_set` has each."""
+    """The headline pools the blind sets (`blind/`, written from DESIGN.md's contract alone), else
+    the test sets, else all sets; `per_set` has each set on its own."""
     per_set = {
         name: set_figures(
             [e for e in examples if e.test_set == name],
@@ -210,7 +235,9 @@ def score(model: str, examples: list[Example], preds: list[Prediction]) -> Repor
         )
         for name in sorted({e.test_set for e in examples})
     }
-    test_sets = [name for name in per_set if name.startswith("test/")]
+    test_sets = [name for name in per_set if name.startswith("blind/")] or [
+        name for name in per_set if name.startswith("test/")
+    ]
     if test_sets:
         pairs = [(e, p) for e, p in zip(examples, preds) if e.test_set in test_sets]
         examples, preds = [e for e, _ in pairs], [p for _, p in pairs]
@@ -281,6 +308,7 @@ def score(model: str, examples: list[Example], preds: list[Prediction]) -> Repor
             sum(p == EMERGENCY for p in not_emergency) / max(1, len(not_emergency)), 4
         ),
         test_sets=test_sets,
+        emergency_category_accuracy=_category_accuracy(examples, preds),
     )
 
 
@@ -332,7 +360,7 @@ def errors_markdown(examples: list[Example], preds: list[Prediction]) -> str:
 def summary_markdown(r: Report) -> str:
     return f"""# NLU evaluation
 
-Model `{r.model}`. The headline pools the test sets ({", ".join(f"`{s}`" for s in r.test_sets)}): {r.examples} messages ({", ".join(f"{k}: {v}" for k, v in sorted(r.per_language_examples.items()))}), written by people who had not seen the training data, never trained or tuned on. `dev/` sets are the development set the pipeline was tuned on: validation figures.
+Model `{r.model}`. The headline pools the {"blind" if r.test_sets and r.test_sets[0].startswith("blind/") else "test"} sets ({", ".join(f"`{s}`" for s in r.test_sets)}): {r.examples} messages ({", ".join(f"{k}: {v}" for k, v in sorted(r.per_language_examples.items()))}), written by people who had not seen the training data, never trained or tuned on. `dev/` sets are the development set the pipeline was tuned on: validation figures.
 
 | measure | value |
 |---|---|
@@ -346,7 +374,8 @@ Model `{r.model}`. The headline pools the test sets ({", ".join(f"`{s}`" for s i
 | emergency recall of the intent classifier alone (without the danger-phrase net) | {r.emergency_recall_classifier_only:.4f} |
 | emergencies the danger-phrase net caught / non-emergencies it turned into emergency | {r.emergency_guard_catches} / {r.emergency_guard_false_alarms} |
 | emergency precision | {r.emergency_precision:.4f} |
-| false alarm rate (non-emergencies taken for emergencies) | {r.false_alarm_rate:.4f} |
+| false alarm rate (non-emergencies taken for emergencies) | **{r.false_alarm_rate:.4f}** |
+| emergencies answered with the hotline of their category | {r.emergency_category_accuracy:.4f} |
 | nlu_fallback rate | {r.fallback_rate:.4f} |
 | corregimiento value accuracy | **{r.corregimiento_value_accuracy:.4f}** on {r.corregimiento_messages} messages naming a place |
 | messages with a place found where none was written | {r.corregimiento_false_positive_messages} |
@@ -358,9 +387,9 @@ Model `{r.model}`. The headline pools the test sets ({", ".join(f"`{s}`" for s i
 
 Each set on its own (the figures `nlu/guards.yml` guards; language with no context):
 
-| set | messages | macro-F1 | emergency recall | classifier alone | false alarms | language | places |
-|---|---|---|---|---|---|---|---|
-{chr(10).join(f"| `{k}` | {v['examples']} | {v['intent_macro_f1']:.4f} | {v['emergency_recall']:.4f} | {v['emergency_recall_classifier_only']:.4f} | {v['false_alarm_rate']:.4f} | {v['language_accuracy']:.4f} | {v['place_accuracy']:.4f} |" for k, v in r.per_set.items())}
+| set | messages | macro-F1 | emergency recall | classifier alone | false alarms | hotline category | language | places |
+|---|---|---|---|---|---|---|---|---|
+{chr(10).join(f"| `{k}` | {v['examples']} | {v['intent_macro_f1']:.4f} | {v['emergency_recall']:.4f} | {v['emergency_recall_classifier_only']:.4f} | {v['false_alarm_rate']:.4f} | {v['emergency_category_accuracy']:.4f} | {v['language_accuracy']:.4f} | {v['place_accuracy']:.4f} |" for k, v in r.per_set.items())}
 
 Per-intent F1: {", ".join(f"{k} {v:.2f}" for k, v in r.per_intent_f1.items())}.
 
@@ -406,8 +435,8 @@ def main(argv: list[str] | None = None) -> int:
         "--test-data",
         type=Path,
         nargs="+",
-        default=[Path("tests/nlu_test"), Path("tests/nlu_dev")],
-        help="folders (or files) of sets; `nlu_test` folders make the headline",
+        default=[Path("tests/nlu_blind"), Path("tests/nlu_test"), Path("tests/nlu_dev")],
+        help="folders (or files) of sets; `nlu_blind` (else `nlu_test`) makes the headline",
     )
     parser.add_argument("--out", type=Path, default=Path("reports"))
     parser.add_argument("--guards", type=Path, default=None, help="nlu/guards.yml")

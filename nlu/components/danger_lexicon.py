@@ -41,6 +41,8 @@ class DangerLexicon:
     negations: tuple[re.Pattern[str], ...] = ()
     elsewhere_categories: frozenset[str] = frozenset()
     elsewhere_cues: tuple[re.Pattern[str], ...] = ()
+    # looser words that only pick the hotline of a message already taken for an emergency
+    hints: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> DangerLexicon:
@@ -54,11 +56,17 @@ class DangerLexicon:
             for pattern in _compile(f"category '{category}'", patterns):
                 compiled.append((str(category), pattern))
         elsewhere = data.get("elsewhere") or {}
+        hints: list[tuple[str, re.Pattern[str]]] = []
+        for category, patterns in (data.get("hints") or {}).items():
+            if category not in categories:
+                raise LexiconError(f"hints: '{category}' is not a category")
+            hints += [(str(category), p) for p in _compile(f"hints '{category}'", patterns)]
         return cls(
             tuple(compiled),
             tuple(_compile("negations", data.get("negations") or [])),
             frozenset(str(c) for c in elsewhere.get("categories") or []),
             tuple(_compile("elsewhere cues", elsewhere.get("cues") or [])),
+            tuple(hints),
         )
 
     @classmethod
@@ -69,8 +77,12 @@ class DangerLexicon:
         categories: dict[str, list[str]] = {}
         for category, pattern in self.patterns:
             categories.setdefault(category, []).append(pattern.pattern)
+        hints: dict[str, list[str]] = {}
+        for category, pattern in self.hints:
+            hints.setdefault(category, []).append(pattern.pattern)
         return {
             "categories": categories,
+            "hints": hints,
             "negations": [p.pattern for p in self.negations],
             "elsewhere": {
                 "categories": sorted(self.elsewhere_categories),
@@ -90,4 +102,14 @@ class DangerLexicon:
                 before = " ".join(key[: match.start()].split()[-4:])
                 if not any(n.search(before) for n in self.negations):
                     return category
+        return None
+
+    def hinted_category(self, text: str) -> str | None:
+        """For a message the classifier took for an emergency without a danger phrase: the
+        category whose hint words it has ("mi amigo se tomo unas pastillas" -> medical), so the
+        person gets the hotline that fits rather than only the general numbers."""
+        key = folded_key(text)
+        for category, pattern in self.hints:
+            if pattern.search(key):
+                return category
         return None

@@ -4,7 +4,8 @@ It runs after the intent classifiers. When a message matches the danger phrases
 (`nlu/safety/danger_phrases.yml`, see `danger_lexicon.py`) and the classifier said something
 else, the intent becomes `emergency`, so the emergency rule answers with 911 first. The parse
 keeps `emergency_guard`: the category (which hotline fits) and what the classifier had said,
-so the evaluation can report the classifier's own recall and how often the net caught it.
+so the evaluation can report the classifier's own recall and how often the net caught it. An
+emergency the classifier found alone gets its category from the lexicon's looser `hints`.
 """
 
 from __future__ import annotations
@@ -91,11 +92,17 @@ class EmergencyGuard(GraphComponent):
             return messages
         target = self._config["intent"]
         for message in messages:
-            category = self._lexicon.category(message.get(TEXT) or "")
-            if category is None:
-                continue
+            text = message.get(TEXT) or ""
+            category = self._lexicon.category(text)
             intent = message.get(INTENT) or {}
             said = intent.get("name")
+            if category is None:
+                if said == target and (hint := self._lexicon.hinted_category(text)):
+                    # the classifier's emergency, with the hotline its words point to
+                    message.set(
+                        GUARD_KEY, {"category": hint, "classifier_intent": said}, add_to_output=True
+                    )
+                continue
             message.set(
                 GUARD_KEY, {"category": category, "classifier_intent": said}, add_to_output=True
             )

@@ -362,3 +362,44 @@ async def test_cancel_drops_a_pending_question_and_says_which(directory: Engine)
     nothing, events = await run(ActionCancel(), make_tracker("cancela", "cancel"))
     assert nothing.messages[0]["response"] == "utter_nothing_to_cancel" and events == []
     assert handoffs(directory) == []
+
+
+LONG_ES = (
+    "hola buenas noches, disculpe lo largo. mi esposa esta embarazada de 6 meses y no la ha "
+    "visto un medico, a mi se me vencio la visa hace dos meses y el jefe de la obra no me paga "
+    "desde hace tres semanas, no se por donde empezar y estoy desesperado"
+)
+
+
+@pytest.mark.asyncio
+async def test_a_long_message_the_model_could_not_settle_asks_which_need_first(
+    directory: Engine,
+) -> None:
+    dispatcher, _ = await run(
+        ActionNotUnderstood(),
+        make_tracker(LONG_ES, "nlu_fallback", events=[user(LONG_ES, "nlu_fallback")]),
+    )
+    [message] = dispatcher.messages
+    assert "¿Por cuál empezamos?" in message["text"]
+    assert [b["payload"] for b in message["buttons"]] == [
+        "/ask_health",
+        "/ask_regularization",
+        "/ask_employment",
+    ]
+
+
+@pytest.mark.asyncio
+async def test_an_emergency_in_a_long_message_offers_the_other_needs_for_later(
+    directory: Engine,
+) -> None:
+    text = LONG_ES + " y ahorita el jefe me esta amenazando con un machete"
+    tracker = make_tracker(
+        text,
+        "emergency",
+        extra={"emergency_guard": {"category": "violence", "classifier_intent": "emergency"}},
+    )
+    dispatcher = CollectingDispatcher()
+    await ActionEmergencyFollowup().run(dispatcher, tracker, DOMAIN)
+    first, *_, last = dispatcher.messages
+    assert first["response"] == "utter_emergency_violence"
+    assert last["text"].startswith("Cuando estés a salvo") and "salud" in last["text"]

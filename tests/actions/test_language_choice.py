@@ -66,3 +66,40 @@ def test_an_unsupported_detection_is_ignored() -> None:
         )
         is None
     )
+
+
+def test_a_message_only_probably_in_the_other_language_does_not_switch() -> None:
+    assert (
+        conversation_language(
+            intent="inform_location",
+            text="bella vista mall area",
+            detected="en",
+            ambiguous=False,
+            current="es",
+            confidence=0.78,
+        )
+        is None
+    )
+
+
+def test_a_sure_message_in_the_other_language_switches() -> None:
+    assert (
+        conversation_language(
+            intent="greet", text="hi", detected="en", ambiguous=False, current="es", confidence=0.95
+        )
+        == "en"
+    )
+
+
+def test_a_first_message_needs_only_to_be_unambiguous() -> None:
+    assert (
+        conversation_language(
+            intent="ask_health",
+            text="clinic near albrook",
+            detected="en",
+            ambiguous=False,
+            current=None,
+            confidence=0.78,
+        )
+        == "en"
+    )

@@ -424,3 +424,23 @@ async def test_food_asked_plainly_offers_food_services_and_keeps_the_need(
     # a topic afterwards forgets the need
     _, events = await run(ActionAnswerTopic(), make_tracker("necesito un medico", "ask_health"))
     assert SlotSet("needs", None) in events
+
+
+@pytest.mark.asyncio
+async def test_a_long_message_gets_its_main_need_and_the_others_offered(
+    directory: Engine,
+) -> None:
+    text = (
+        "hello, sorry for the long message. my wife is pregnant and we have not seen a doctor "
+        "yet, my visa expired two months ago, and the boss at the construction site has not paid "
+        "me for three weeks. we are from venezuela and do not know where to start"
+    )
+    dispatcher, _ = await run(
+        ActionAnswerTopic(), make_tracker(text, "ask_health", slots={"language": "en"})
+    )
+    answer = dispatcher.messages[0]["text"]
+    assert answer.endswith(
+        "You also told me about papers and regularization and jobs: write to me about it when "
+        "you want."
+    )
+    assert sum(len(m.get("text") or "") for m in dispatcher.messages) <= replies.TURN_CHARS

@@ -81,3 +81,23 @@ def test_cancel_keeps_the_question_for_the_cancel_action_to_drop(question: str) 
 def test_the_place_question_is_not_asked_again_it_just_lapses(intent: str) -> None:
     assert after("place", intent) == Scope(None)
     assert after("services", intent) == Scope(None)
+
+
+def test_asking_for_erasure_when_asked_to_confirm_it_confirms() -> None:
+    kept = scope(
+        pending="erasure",
+        asked_last_turn=True,
+        repeated=False,
+        intent="delete_my_data",
+        answers=None,
+    )
+    assert kept.question == "erasure"
+    # elsewhere it still drops a pending question (consent: the person wants erasure instead)
+    dropped = scope(
+        pending="consent",
+        asked_last_turn=True,
+        repeated=False,
+        intent="delete_my_data",
+        answers=None,
+    )
+    assert dropped.question is None

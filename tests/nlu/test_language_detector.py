@@ -43,7 +43,7 @@ def test_english(language_detector: LanguageDetector, text: str) -> None:
     assert detect(language_detector, text) == ("en", False)
 
 
-@pytest.mark.parametrize("text", ["ok", "🙏", "123", "  ", "si", "yes"])
+@pytest.mark.parametrize("text", ["ok", "🙏", "123", "  ", "Carlos", "carnet", "MITRADEL"])
 def test_too_short_to_tell_is_ambiguous(language_detector: LanguageDetector, text: str) -> None:
     language, ambiguous = detect(language_detector, text)
     assert ambiguous and language == "es"  # the default; the conversation keeps its own
@@ -74,3 +74,58 @@ def test_distritos_are_place_names_too(
     language_detector: LanguageDetector, text: str, expected: tuple[str, bool]
 ) -> None:
     assert detect(language_detector, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hi",
+        "hello",
+        "hey",
+        "yes",
+        "yes please",
+        "agent",
+        "help",
+        "thanks",
+        "bye",
+        "need job",
+        "visa expired",
+        "nah",
+        "not now",
+        "hi im Carlos",
+        "my name is Ana Sofía, i need help",
+    ],
+)
+def test_short_english_is_english(language_detector: LanguageDetector, text: str) -> None:
+    # lingua alone reads "hello" and "agent" as Spanish and is unsure of "hi" and "yes"
+    assert detect(language_detector, text) == ("en", False)
+
+
+@pytest.mark.parametrize(
+    "text", ["hola", "si", "gracias", "buenas", "dale", "porfa", "hola soy Carlos", "ayuda"]
+)
+def test_short_spanish_is_spanish(language_detector: LanguageDetector, text: str) -> None:
+    assert detect(language_detector, text) == ("es", False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i need my carnet",
+        "where is MITRADEL office",
+        "how do i know my corregimiento",
+        "I want to go home to Colombia, can IOM help me?",
+        "my name is José Luis Pérez and i need a lawyer",
+    ],
+)
+def test_loanwords_and_names_do_not_make_english_spanish(
+    language_detector: LanguageDetector, text: str
+) -> None:
+    assert detect(language_detector, text) == ("en", False)
+
+
+def test_the_confidence_travels_in_the_parse(language_detector: LanguageDetector) -> None:
+    sure, unsure = Message.build(text="where can i see a doctor"), Message.build(text="ok")
+    language_detector.process([sure, unsure])
+    assert sure.get("language_confidence") >= 0.9
+    assert unsure.get("language_confidence") == 0.5 and unsure.get("language_ambiguous")
