@@ -26,6 +26,7 @@ reports/language_id.md compares this with lingua, py3langid and fastText alone.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,11 @@ _SHORT = 3
 _MARKED = 0.95
 # a single word that is no marker decides only when the library is this sure of it
 _ONE_WORD = 0.93
+
+
+def _squeezed(word: str) -> str:
+    """ "heeey" -> "hey", "yesss" -> "yes", "nooo" -> "no": people stretch short words."""
+    return re.sub(r"(\w)\1+", r"\1", word)
 
 
 class LanguageWords:
@@ -259,7 +265,10 @@ class LanguageDetector(GraphComponent):
         letters = sum(c.isalpha() for w in kept for c in w)
         if letters < self._config["min_letters"]:
             return default, True, 0.5
-        marked = {code: sum(w in ws for w in kept) for code, ws in self._words.markers.items()}
+        marked = {
+            code: sum(w in ws or _squeezed(w) in ws for w in kept)
+            for code, ws in self._words.markers.items()
+        }
         marked_only = [code for code, n in marked.items() if n] if any(marked.values()) else []
         if len(kept) <= _SHORT and len(marked_only) == 1:
             return marked_only[0], False, _MARKED
