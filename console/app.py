@@ -458,6 +458,9 @@ class DirectoryView(RoleView):
                 for f in SERVICE_FIELDS
                 if (getattr(form, f).data or None) != getattr(record, f)
             }
+            confirmed = set(request.form.getlist("confirm")) & set(record.caveats)
+            if confirmed:  # a caveat cleared: staff checked the value (confidence, #12)
+                changes["caveats"] = {k: v for k, v in record.caveats.items() if k not in confirmed}
             if changes:
                 try:
                     directory.update(service_id, actor=_user().email, **changes)

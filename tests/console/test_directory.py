@@ -84,3 +84,21 @@ def test_a_flag_is_resolved(page: Page, stack: Console) -> None:
     expect(page.locator(f"li[data-flag='{flag_id}']")).to_have_count(0)
     with db.session() as s:
         assert s.scalars(select(ServiceFlag.reviewed).where(ServiceFlag.id == flag_id)).one()
+
+
+def test_staff_see_an_unconfirmed_value_and_clear_it(page: Page, stack: Console) -> None:
+    luisa = stable_id("service:pmh-hogar-luisa")
+    assert "phone" in api.get(luisa).caveats
+    login(page, "staff")
+    page.goto(f"/directory/{luisa}")
+    caveat = page.locator("[data-caveat=phone]")
+    expect(caveat).to_contain_text("not confirmed as an intake line")
+    expect(page.locator("[data-caveat]")).to_have_count(1)
+    caveat.get_by_label("Comprobado: está confirmado").check()
+    page.get_by_role("button", name="Guardar").click()
+    expect(page.locator(".alert-success")).to_contain_text("Guardado")
+    expect(page.locator("[data-caveat]")).to_have_count(0)
+    assert api.get(luisa).caveats == {}
+    assert any(
+        a.field == "caveats" and a.actor == "staff@example.org" for a in api.audit_trail(luisa)
+    )
