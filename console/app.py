@@ -650,6 +650,14 @@ def create_app(settings: Settings) -> Flask:
         UsersView(ConsoleUser, orm, name=lazy_gettext("Users"), endpoint="users", url="/users")
     )
 
+    # staff pages beside the directory: content edits and the try-the-bot chat (staff_pages.py)
+    from console.staff_pages import ContentView, TryBotView
+
+    admin.add_view(ContentView(name=lazy_gettext("Content"), endpoint="content", url="/content"))
+    admin.add_view(
+        TryBotView(settings.rasa_url, name=lazy_gettext("Try the bot"), endpoint="try", url="/try")
+    )
+
     @app.route("/lang/<code>")
     def language(code: str) -> BaseResponse:
         if code in LANGUAGES:
