@@ -290,13 +290,18 @@ class HandoffsView(RoleView):
             rows=self._rows(),
             total=total,
             urgent=urgent,
+            stamp=cases.queue_stamp(),
             poll_seconds=self.admin.app.config["CONSOLE_POLL_SECONDS"],
         )
 
     @expose("/poll")
     def poll(self) -> ViewResult:
+        """The counts, and the rows only when the queue changed since the page's `since`."""
         total, urgent = cases.counts()
-        return jsonify({"open": total, "urgent": urgent, "rows": self._rows()})
+        body: dict[str, object] = {"open": total, "urgent": urgent, "stamp": cases.queue_stamp()}
+        if request.args.get("since") != body["stamp"]:
+            body["rows"] = self._rows()
+        return jsonify(body)
 
     @expose("/<handoff_id>")
     def case(self, handoff_id: str) -> ViewResult:

@@ -132,3 +132,16 @@ def test_erasure_takes_the_case_history(stack: Console) -> None:
     erase_person(key)  # the open handoff is closed as erased, emptied
     cases.queue()
     assert cases.history(handoff_id) == []
+
+
+def test_the_poll_sends_the_rows_only_when_the_queue_changed(page: Page, stack: Console) -> None:
+    login(page, "caseworker")
+    first = page.request.get("/handoffs/poll").json()
+    assert "data-case=" in first["rows"]
+    same = page.request.get(f"/handoffs/poll?since={first['stamp']}").json()
+    assert "rows" not in same or same["stamp"] != first["stamp"]  # (unless a minute turned)
+    assert (same["open"], same["urgent"]) == (first["open"], first["urgent"])
+    handoff_id, _ = _handoff(urgent=True)
+    changed = page.request.get(f"/handoffs/poll?since={first['stamp']}").json()
+    assert changed["stamp"] != first["stamp"] and handoff_id in changed["rows"]
+    assert (changed["open"], changed["urgent"]) == (first["open"] + 1, first["urgent"] + 1)
