@@ -31,6 +31,8 @@ from console.gateway import GatewayClient, GatewayError
 from console.models import MAX_NOTE_CHARS, ROLES, ConsoleUser
 from console.settings import SESSION_HOURS, Settings
 from content.contacts import iom_contact
+from content.topics import TOPICS as CONTENT_TOPICS
+from content.topics import get_topic_content
 from referral_directory.models import SERVICE_STATUSES
 from referral_directory.records import RecordError
 from store import db
@@ -186,8 +188,20 @@ def waiting_text(delta: dt.timedelta) -> str:
     return gettext("%(d)d days", d=hours // 24)
 
 
-def canned_replies(language: str) -> list[tuple[str, str]]:
-    """(label, text) in the person's language: the sourced emergency numbers, the IOM contact."""
+def topic_reply(topic: str | None, language: str) -> str | None:
+    """The content's answer on the handoff's topic (an intent name: "ask_health" is "health"),
+    with its source, as the bot gives it; None when the topic has no orientation answer."""
+    name = (topic or "").removeprefix("ask_").removeprefix("report_")
+    if name not in CONTENT_TOPICS:
+        return None
+    found = get_topic_content(name, "en" if language == "en" else "es")
+    source = " ".join(x for x in (found.source.institution, found.source.url) if x)
+    return f"{found.answer}\n{'Source' if language == 'en' else 'Fuente'}: {source}"
+
+
+def canned_replies(language: str, topic: str | None = None) -> list[tuple[str, str]]:
+    """(label, text) in the person's language: the sourced emergency numbers, the IOM contact,
+    and the content's answer on the case's topic (as edited on /content)."""
     raw = yaml.safe_load(EMERGENCY_FILE.read_text(encoding="utf-8"))
     numbers = raw.get("numbers", []) if isinstance(raw, dict) else []
     name = "name_en" if language == "en" else "name_es"
@@ -195,10 +209,14 @@ def canned_replies(language: str) -> list[tuple[str, str]]:
     head = "Emergency numbers in Panama" if language == "en" else "Números de emergencia en Panamá"
     iom = iom_contact()
     iom_head = "You can also reach" if language == "en" else "También puede comunicarse con"
-    return [
+    canned = [
         (gettext("Emergency numbers"), head + ":\n" + "\n".join(lines)),
         (gettext("IOM contact"), f"{iom_head} {iom.line('en' if language == 'en' else 'es')}"),
     ]
+    answer = topic_reply(topic, language)
+    if answer is not None:
+        canned.append((gettext("Answer on %(topic)s", topic=topic_label(topic)), answer))
+    return canned
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -330,7 +348,7 @@ class HandoffsView(RoleView):
             refer=refer,
             referred=referred,
             reply=ReplyForm(),
-            canned=canned_replies(found.language),
+            canned=canned_replies(found.language, found.topic),
         )
 
     def _done(self, handoff_id: str) -> BaseResponse:

@@ -145,3 +145,21 @@ def test_the_poll_sends_the_rows_only_when_the_queue_changed(page: Page, stack: 
     changed = page.request.get(f"/handoffs/poll?since={first['stamp']}").json()
     assert changed["stamp"] != first["stamp"] and handoff_id in changed["rows"]
     assert (changed["open"], changed["urgent"]) == (first["open"] + 1, first["urgent"] + 1)
+
+
+def test_a_canned_reply_gives_the_topics_answer_from_the_content(
+    page: Page, stack: Console
+) -> None:
+    from content.topics import get_topic_content
+
+    handoff_id, _ = _handoff(urgent=False, topic="ask_health")
+    login(page, "caseworker")
+    page.goto(f"/handoffs/{handoff_id}")
+    page.select_option("#canned", label="Respuesta sobre salud")
+    answer = get_topic_content("health", "es", stack.content_file)
+    expect(page.locator("#message")).to_have_value(
+        re.compile(rf"^{re.escape(answer.answer)}\nFuente: ")
+    )
+    emergency, _ = _handoff(urgent=True, topic="emergency")
+    page.goto(f"/handoffs/{emergency}")
+    expect(page.locator("#canned option")).to_have_count(3)  # "—", the numbers, the IOM contact
