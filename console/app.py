@@ -451,11 +451,13 @@ class DirectoryView(RoleView):
     @expose("/")
     def index(self) -> ViewResult:
         args = {k: request.args.get(k, "") for k in ("q", "corregimiento", "type", "status")}
+        args["stale"] = "1" if request.args.get("stale") else ""
         found = directory.services(
             text=args["q"],
             corregimiento=args["corregimiento"],
             service_type=args["type"],
             status=args["status"],
+            stale=bool(args["stale"]),
         )
         return self.render(
             "console/directory.html",
@@ -673,10 +675,12 @@ def create_app(settings: Settings) -> Flask:
         UsersView(ConsoleUser, orm, name=lazy_gettext("Users"), endpoint="users", url="/users")
     )
 
-    # staff pages beside the directory: content edits and the try-the-bot chat (staff_pages.py)
-    from console.staff_pages import ContentView, TryBotView
+    # staff pages beside the directory: content edits, CSV import and export, the try-the-bot
+    # chat (staff_pages.py)
+    from console.staff_pages import ContentView, DirectoryCsvView, TryBotView
 
     admin.add_view(ContentView(name=lazy_gettext("Content"), endpoint="content", url="/content"))
+    admin.add_view(DirectoryCsvView(name="csv", endpoint="directory_csv", url="/directory/csv"))
     admin.add_view(
         TryBotView(settings.rasa_url, name=lazy_gettext("Try the bot"), endpoint="try", url="/try")
     )

@@ -1,13 +1,18 @@
-"""Two staff pages beside the directory: /content (a topic's answer in both languages, saved
-through the content loader's checks: content/editing.py) and /try (the assistant as a migrant
-sees it, through Rasa's REST channel, called from the server so the browser needs no token
-and no CORS). Kept out of console/app.py, which only registers them (importing this module
-when it builds the app: this module uses its base view)."""
+"""Staff pages beside the directory: /content (a topic's answer in both languages, saved
+through the content loader's checks: content/editing.py), /directory/csv (import with a
+preview of what each row changes before anything is written, and export) and /try (the
+assistant as a migrant sees it, through Rasa's REST channel, called from the server so the
+browser needs no token and no CORS). Kept out of console/app.py, which only registers them
+(importing this module when it builds the app: this module uses its base view)."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import secrets
+import tempfile
+import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,13 +20,15 @@ from flask import Response, abort, flash, jsonify, redirect, request, session, u
 from flask_admin import expose
 from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import DateField, TextAreaField
 from wtforms.validators import DataRequired
 
-from console.app import RoleView, ViewResult
+from console.app import ActionForm, RoleView, ViewResult, _user
 from content import editing
 from content.topics import LANGUAGES, MAX_ANSWER_CHARS, TOPICS, ContentFileError
+from referral_directory import csv_io
 
 #: the content's topics as staff read them (the same words as the queue's topics)
 TOPIC_LABELS = {
@@ -178,6 +185,112 @@ class TryBotView(RoleView):
             if isinstance(m, dict) and (m.get("text") or m.get("buttons"))
         ]
         return jsonify({"messages": messages, "at": dt.datetime.now(dt.UTC).isoformat()})
+
+
+#: an uploaded CSV waits here between its preview and "write": one file per preview, under a
+#: random name the staff member's session holds; gone once written, or after an hour
+UPLOADS = Path(tempfile.gettempdir()) / "console-csv-imports"
+UPLOAD_HOURS = 1
+#: a directory of thousands of services is well under this
+MAX_CSV_BYTES = 5 * 1024 * 1024
+
+
+class CsvForm(FlaskForm):
+    file = FileField(lazy_gettext("CSV file"), validators=[FileRequired()])
+
+
+def _forget_old_uploads() -> None:
+    cutoff = time.time() - UPLOAD_HOURS * 3600
+    for old in UPLOADS.glob("*.csv"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+
+
+class DirectoryCsvView(RoleView):
+    """Import in two steps: the file is checked and its changes shown (a dry run of
+    `csv_io.import_csv`, all or nothing), then written on "Write these changes"; export of
+    every service in the same columns."""
+
+    roles = ("staff",)
+
+    def is_visible(self) -> bool:
+        return False  # reached from the directory page
+
+    @expose("/")
+    def index(self) -> ViewResult:
+        return self.render("console/csv.html", form=CsvForm(), report=None, token=None)
+
+    @expose("/export")
+    def export(self) -> ViewResult:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "services.csv"
+            csv_io.export_csv(path)
+            data = path.read_bytes()
+        name = f"servicios-{dt.date.today().isoformat()}.csv"
+        return Response(
+            data,
+            mimetype="text/csv",
+            headers={"Content-Disposition": f"attachment; filename={name}"},
+        )
+
+    @expose("/preview", methods=("POST",))
+    def preview(self) -> ViewResult:
+        form = CsvForm()
+        if not form.validate_on_submit():
+            return Response(self._page(form, None, None), status=400)
+        data = form.file.data.read(MAX_CSV_BYTES + 1)
+        if len(data) > MAX_CSV_BYTES:
+            flash(gettext("The file is larger than %(n)d MB.", n=MAX_CSV_BYTES // 2**20), "error")
+            return Response(self._page(form, None, None), status=413)
+        UPLOADS.mkdir(mode=0o700, exist_ok=True)
+        _forget_old_uploads()
+        token = secrets.token_hex(16)
+        path = UPLOADS / f"{token}.csv"
+        path.write_bytes(data)
+        try:
+            report = csv_io.import_csv(path, dry_run=True, actor=_user().email)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            path.unlink(missing_ok=True)
+            why = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
+            flash(gettext("Not a CSV file the directory can read: %(why)s", why=why), "error")
+            return Response(self._page(form, None, None), status=422)
+        if report.errors:
+            path.unlink(missing_ok=True)
+            return Response(self._page(form, report, None), status=422)
+        session["csv_import"] = token
+        return self._page(form, report, token)
+
+    @expose("/apply", methods=("POST",))
+    def apply(self) -> ViewResult:
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        token = request.form.get("token", "")
+        path = UPLOADS / f"{token}.csv"
+        if not token or session.pop("csv_import", None) != token or not path.exists():
+            flash(gettext("That preview has expired: upload the file again."), "error")
+            return redirect(url_for("directory_csv.index"))
+        try:
+            report = csv_io.import_csv(path, actor=_user().email)
+        finally:
+            path.unlink(missing_ok=True)
+        if report.errors:  # the directory changed since the preview
+            flash(gettext("Nothing written: the file no longer passes the checks."), "error")
+            return Response(self._page(CsvForm(), report, None), status=422)
+        flash(
+            gettext(
+                "Written: %(created)d new, %(updated)d changed, %(unchanged)d unchanged.",
+                created=report.created,
+                updated=report.updated,
+                unchanged=report.unchanged,
+            ),
+            "success",
+        )
+        return redirect(url_for("directory.index"))
+
+    def _page(self, form: CsvForm, report: csv_io.ImportReport | None, token: str | None) -> str:
+        return self.render(
+            "console/csv.html", form=form, report=report, token=token, action=ActionForm()
+        )
 
 
 def _error(message: str, status: int) -> BaseResponse:

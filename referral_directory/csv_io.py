@@ -67,6 +67,19 @@ class RowError:
         return f"line {self.line}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class RowChange:
+    """What one row does (or, in a dry run, would do): the preview staff read before writing."""
+
+    line: int
+    service_id: str
+    name: str
+    #: "create", "update" or "unchanged"
+    action: str
+    #: the fields it changes (every field of a new service)
+    fields: tuple[str, ...]
+
+
 @dataclass
 class ImportReport:
     rows: int = 0
@@ -75,6 +88,7 @@ class ImportReport:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     written: bool = False
+    changes: list[RowChange] = field(default_factory=list)
 
 
 class _Rollback(Exception):
@@ -206,7 +220,7 @@ def import_csv(
         with db.session(engine) as s:
             existing = set(s.scalars(select(Service.id)))
             written: list[str] = []
-            for _line, rec in bar:
+            for line, rec in bar:
                 is_new = rec.id is None or rec.id not in existing
                 service_id, changed = write_record(
                     s, index, rec, actor=actor or settings.actor(), action="import",
@@ -220,6 +234,8 @@ def import_csv(
                     report.updated += 1
                 else:
                     report.unchanged += 1
+                action = "create" if is_new else "update" if changed else "unchanged"
+                report.changes.append(RowChange(line, service_id, rec.name, action, tuple(changed)))
             search_index.refresh(s, written)
             if dry_run:
                 raise _Rollback
