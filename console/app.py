@@ -337,9 +337,17 @@ class HandoffsView(RoleView):
             (label for value, label in refer.service.choices if value == found.referred_service_id),
             None,
         )
+        window, window_error = None, None
+        if found.channel == "whatsapp" and found.can_reply:
+            try:  # before a reply is written: will it arrive now? (the 24-hour window)
+                window = self.gateway.window(cases.reply_target(handoff_id)[2])
+            except (GatewayError, ValueError) as exc:
+                window_error = str(exc)
         return self.render(
             "console/case.html",
             case=found,
+            window=window,
+            window_error=window_error,
             history=cases.history(handoff_id),
             waiting=waiting_text,
             action=ActionForm(),

@@ -72,10 +72,14 @@ def json_server(answer: Callable[[str, dict[str, Any], dict[str, str]], Answer])
 
 @dataclass
 class FakeGateway:
-    """127.0.0.1 server speaking the gateway's two internal endpoints the console calls."""
+    """127.0.0.1 server speaking the gateway's internal endpoints the console calls."""
 
     posts: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)
     url: str = ""
+    #: what /internal/handoff-window says (a test sets it)
+    window: dict[str, Any] = field(
+        default_factory=lambda: {"open": False, "template": True, "held": 0}
+    )
 
     def _answer(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> Answer:
         self.posts.append((path, body, headers.get("Authorization", "")))
@@ -83,6 +87,8 @@ class FakeGateway:
             return 403, {}
         if path == "/internal/handoff-reply":
             return 200, {"channel": "telegram", "sent": "text", "held": False}
+        if path == "/internal/handoff-window":
+            return 200, self.window
         return 200, {"dropped": 0}
 
     @contextmanager

@@ -18,11 +18,13 @@ from tests.console.stack import GATEWAY_TOKEN, Console
 ROUTE = "sealed-route-" + "x" * 40
 
 
-def _handoff(*, urgent: bool, topic: str = "ask_health", consented: bool = True) -> tuple[str, str]:
+def _handoff(
+    *, urgent: bool, topic: str = "ask_health", consented: bool = True, channel: str = "telegram"
+) -> tuple[str, str]:
     key = uuid.uuid4().hex + uuid.uuid4().hex
     handoff_id = open_handoff(
         conversation_key=key,
-        channel="telegram",
+        channel=channel,
         language="es",
         topic=topic,
         corregimiento="Herrera",
@@ -163,3 +165,24 @@ def test_a_canned_reply_gives_the_topics_answer_from_the_content(
     emergency, _ = _handoff(urgent=True, topic="emergency")
     page.goto(f"/handoffs/{emergency}")
     expect(page.locator("#canned option")).to_have_count(3)  # "—", the numbers, the IOM contact
+
+
+def test_a_whatsapp_case_says_what_a_reply_will_do_before_it_is_sent(
+    page: Page, stack: Console
+) -> None:
+    handoff_id, key = _handoff(urgent=False, channel="whatsapp")
+    login(page, "caseworker")
+    stack.gateway.window = {"open": True, "template": True, "held": 0}
+    page.goto(f"/handoffs/{handoff_id}")
+    expect(page.get_by_test_id("window")).to_contain_text("está abierta: tu texto sale ahora")
+    assert stack.gateway.posts[-1][:2] == ("/internal/handoff-window", {"conversation_key": key})
+    stack.gateway.window = {"open": False, "template": True, "held": 1}
+    page.reload()
+    expect(page.get_by_test_id("window")).to_contain_text("plantilla aprobada")
+    expect(page.get_by_test_id("window")).to_contain_text("Ya esperan: 1.")
+    stack.gateway.window = {"open": False, "template": False, "held": 0}
+    page.reload()
+    expect(page.get_by_test_id("window")).to_contain_text("nada le llega antes")
+    telegram, _ = _handoff(urgent=False)
+    page.goto(f"/handoffs/{telegram}")
+    expect(page.get_by_test_id("window")).to_have_count(0)
