@@ -27,7 +27,7 @@ DETERMINISTIC := PYTHONHASHSEED=0 TF_DETERMINISTIC_OPS=1 TF_ENABLE_ONEDNN_OPTS=0
 
 .PHONY: help setup generate train run test test-unit test-console validate test-stories eval \
 	check-leakage compare compare-language lint lock clean console-messages \
-	directory-init bench-directory
+	directory-init bench-directory bench-console
 
 help:
 	@echo "make run    set up what is missing, train if needed, start Rasa + action server"
@@ -98,6 +98,10 @@ CONSOLE_MO := $(CONSOLE_I18N)/es/LC_MESSAGES/messages.mo $(CONSOLE_I18N)/en/LC_M
 
 $(CONSOLE_I18N)/%/LC_MESSAGES/messages.mo: $(CONSOLE_I18N)/%/LC_MESSAGES/messages.po | $(APP_STAMP)
 	$(APP_VENV)/bin/pybabel compile -i $< -o $@ -l $*
+
+# Page-load figures of the handoff queue with 1,000 open handoffs (a measurement, not a test).
+bench-console: $(APP_STAMP) $(CONSOLE_MO)
+	$(APP_PY) -m tools.bench_console --handoffs 1000 --out reports/console_benchmark.md
 
 console-messages: $(APP_STAMP)
 	$(APP_VENV)/bin/pybabel extract -F console/babel.cfg -k lazy_gettext --no-location \

@@ -37,6 +37,7 @@ _WORDS: Final[dict[str, dict[str, Any]]] = {
         "type_place": "Escribe el nombre de tu corregimiento (por ejemplo: Herrera).",
         "verified": "verificado el",
         "not_verified": "aún no verificado",
+        "confirm": "confírmalo antes de ir",
         "more": "Ver más",
         "card": "Tarjeta para guardar",
         "wrong": "¿Algo está mal?",
@@ -94,6 +95,7 @@ _WORDS: Final[dict[str, dict[str, Any]]] = {
         "type_place": "Type the name of your corregimiento (for example: Herrera).",
         "verified": "verified on",
         "not_verified": "not yet verified",
+        "confirm": "confirm before you go",
         "more": "See more",
         "card": "Card to keep",
         "wrong": "Is something wrong?",
@@ -291,6 +293,12 @@ def organization_name(organization: str, language: str) -> str:
     return parts[0] if language == "es" else parts[1]
 
 
+def _unconfirmed(hit: ServiceHit, field: str, w: dict[str, Any]) -> str:
+    """ " (confirm before you go)" after a value its source does not confirm (the directory's
+    caveats: a number "not confirmed as an intake line"), else nothing."""
+    return f" ({w['confirm']})" if field in hit["unconfirmed"] else ""
+
+
 def _service_lines(hit: ServiceHit, number: int, language: str) -> str:
     w = words(language)
     level = (
@@ -300,12 +308,14 @@ def _service_lines(hit: ServiceHit, number: int, language: str) -> str:
     )
     organization = organization_name(hit["organization"], language)
     lines = [f"{number}. {hit['name']} ({organization}){level}".rstrip()]
+    if "status" in hit["unconfirmed"]:
+        lines.append(f"⚠ {w['confirm']}")
     if hit["address"]:
-        lines.append(f"📍 {hit['address']}")
+        lines.append(f"📍 {hit['address']}{_unconfirmed(hit, 'address', w)}")
     if hit["hours"]:
-        lines.append(f"🕒 {hit['hours']}")
+        lines.append(f"🕒 {hit['hours']}{_unconfirmed(hit, 'hours', w)}")
     if hit["phone"]:
-        lines.append(f"☎ {hit['phone']}")
+        lines.append(f"☎ {hit['phone']}{_unconfirmed(hit, 'phone', w)}")
     if hit["languages"]:
         names = words(language)["languages"]
         lines.append("🗣 " + ", ".join(names.get(code, code) for code in hit["languages"]))
@@ -339,12 +349,16 @@ def service_page(hits: Sequence[ServiceHit], place: str, language: str, offset: 
 
 
 def referral_card(hits: Sequence[ServiceHit], language: str) -> str:
-    """A compact text the person can keep or forward: name, phone, address only."""
+    """A compact text the person can keep or forward: name, phone, address only, each that
+    its source does not confirm marked "confirm before you go" (after the name: the service
+    is not confirmed still operating)."""
     w = words(language)
     lines = [f"🧾 {w['card_title']}"]
     for hit in hits:
-        contact = " · ".join(x for x in (hit["phone"], hit["address"]) if x)
-        lines.append(f"• {hit['name']}" + (f": {contact}" if contact else ""))
+        shown = (("phone", hit["phone"]), ("address", hit["address"]))
+        contact = " · ".join(v + _unconfirmed(hit, k, w) for k, v in shown if v)
+        name = hit["name"] + _unconfirmed(hit, "status", w)
+        lines.append(f"• {name}" + (f": {contact}" if contact else ""))
     lines.append("Emergencias / Emergency: 911")
     return "\n".join(lines)
 

@@ -4,7 +4,8 @@ Routes: ``GET /health``; ``GET``/``POST /whatsapp/webhook`` when WhatsApp is con
 ``POST /telegram/webhook`` in Telegram's webhook mode (the ``X-Telegram-Bot-Api-Secret-Token``
 header must equal TELEGRAM_WEBHOOK_SECRET, else 403). When GATEWAY_INTERNAL_TOKEN is set, three
 endpoints behind it as a bearer token (403 without): ``POST /internal/handoff-reply`` and
-``POST /internal/handoff-closed`` for the console's caseworker replies (`bot.followup`), and
+``POST /internal/handoff-closed`` for the console's caseworker replies (`bot.followup`), with
+``POST /internal/handoff-window`` (WhatsApp's 24-hour window, before a reply is sent), and
 ``GET /internal/point/{token}`` for the action server, which trades the token Rasa got for a
 shared location for the point, once (404 when unknown, taken or expired; see `bot.points`).
 The process opens no database: what it needs of a handoff comes in the request. Telegram's
@@ -104,6 +105,7 @@ class Gateway:
             routes += [
                 HttpRoute("/internal/handoff-reply", self.handoff_reply, methods=["POST"]),
                 HttpRoute("/internal/handoff-closed", self.handoff_closed, methods=["POST"]),
+                HttpRoute("/internal/handoff-window", self.handoff_window, methods=["POST"]),
                 HttpRoute("/internal/point/{token}", self.point, methods=["GET"]),
             ]
         return routes
@@ -215,6 +217,26 @@ class Gateway:
         if not isinstance(key, str) or not key:
             return JSONResponse({"error": "conversation_key is required"}, 400)
         return JSONResponse({"dropped": self.followups.drop_held(key)})
+
+    async def handoff_window(self, request: Request) -> Response:
+        """What a caseworker's reply would do now on WhatsApp, for the console to say before it
+        is sent: ``{"conversation_key": ...}`` gives 200 ``{"open": the 24-hour window is open
+        (the text goes now), "template": outside it a template goes and the text waits,
+        "held": texts already waiting}``. The window is known only since this gateway started:
+        after a restart it reads as closed, as `send` then treats it."""
+        if not self._internal(request):
+            return PlainTextResponse("forbidden", status_code=403)
+        key = (await _json_object(request) or {}).get("conversation_key")
+        if not isinstance(key, str) or not key:
+            return JSONResponse({"error": "conversation_key is required"}, 400)
+        followups = self.followups
+        return JSONResponse(
+            {
+                "open": followups.window.is_open(key),
+                "template": followups.template is not None,
+                "held": followups.held_count(key),
+            }
+        )
 
     async def point(self, request: Request) -> Response:
         """The action server's one read of a shared point: ``{"lat": ..., "lon": ...}``, then the

@@ -31,6 +31,8 @@ from console.gateway import GatewayClient, GatewayError
 from console.models import MAX_NOTE_CHARS, ROLES, ConsoleUser
 from console.settings import SESSION_HOURS, Settings
 from content.contacts import iom_contact
+from content.topics import TOPICS as CONTENT_TOPICS
+from content.topics import get_topic_content
 from referral_directory.models import SERVICE_STATUSES
 from referral_directory.records import RecordError
 from store import db
@@ -186,8 +188,20 @@ def waiting_text(delta: dt.timedelta) -> str:
     return gettext("%(d)d days", d=hours // 24)
 
 
-def canned_replies(language: str) -> list[tuple[str, str]]:
-    """(label, text) in the person's language: the sourced emergency numbers, the IOM contact."""
+def topic_reply(topic: str | None, language: str) -> str | None:
+    """The content's answer on the handoff's topic (an intent name: "ask_health" is "health"),
+    with its source, as the bot gives it; None when the topic has no orientation answer."""
+    name = (topic or "").removeprefix("ask_").removeprefix("report_")
+    if name not in CONTENT_TOPICS:
+        return None
+    found = get_topic_content(name, "en" if language == "en" else "es")
+    source = " ".join(x for x in (found.source.institution, found.source.url) if x)
+    return f"{found.answer}\n{'Source' if language == 'en' else 'Fuente'}: {source}"
+
+
+def canned_replies(language: str, topic: str | None = None) -> list[tuple[str, str]]:
+    """(label, text) in the person's language: the sourced emergency numbers, the IOM contact,
+    and the content's answer on the case's topic (as edited on /content)."""
     raw = yaml.safe_load(EMERGENCY_FILE.read_text(encoding="utf-8"))
     numbers = raw.get("numbers", []) if isinstance(raw, dict) else []
     name = "name_en" if language == "en" else "name_es"
@@ -195,10 +209,14 @@ def canned_replies(language: str) -> list[tuple[str, str]]:
     head = "Emergency numbers in Panama" if language == "en" else "Números de emergencia en Panamá"
     iom = iom_contact()
     iom_head = "You can also reach" if language == "en" else "También puede comunicarse con"
-    return [
+    canned = [
         (gettext("Emergency numbers"), head + ":\n" + "\n".join(lines)),
         (gettext("IOM contact"), f"{iom_head} {iom.line('en' if language == 'en' else 'es')}"),
     ]
+    answer = topic_reply(topic, language)
+    if answer is not None:
+        canned.append((gettext("Answer on %(topic)s", topic=topic_label(topic)), answer))
+    return canned
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -290,13 +308,18 @@ class HandoffsView(RoleView):
             rows=self._rows(),
             total=total,
             urgent=urgent,
+            stamp=cases.queue_stamp(),
             poll_seconds=self.admin.app.config["CONSOLE_POLL_SECONDS"],
         )
 
     @expose("/poll")
     def poll(self) -> ViewResult:
+        """The counts, and the rows only when the queue changed since the page's `since`."""
         total, urgent = cases.counts()
-        return jsonify({"open": total, "urgent": urgent, "rows": self._rows()})
+        body: dict[str, object] = {"open": total, "urgent": urgent, "stamp": cases.queue_stamp()}
+        if request.args.get("since") != body["stamp"]:
+            body["rows"] = self._rows()
+        return jsonify(body)
 
     @expose("/<handoff_id>")
     def case(self, handoff_id: str) -> ViewResult:
@@ -314,9 +337,17 @@ class HandoffsView(RoleView):
             (label for value, label in refer.service.choices if value == found.referred_service_id),
             None,
         )
+        window, window_error = None, None
+        if found.channel == "whatsapp" and found.can_reply:
+            try:  # before a reply is written: will it arrive now? (the 24-hour window)
+                window = self.gateway.window(cases.reply_target(handoff_id)[2])
+            except (GatewayError, ValueError) as exc:
+                window_error = str(exc)
         return self.render(
             "console/case.html",
             case=found,
+            window=window,
+            window_error=window_error,
             history=cases.history(handoff_id),
             waiting=waiting_text,
             action=ActionForm(),
@@ -325,7 +356,7 @@ class HandoffsView(RoleView):
             refer=refer,
             referred=referred,
             reply=ReplyForm(),
-            canned=canned_replies(found.language),
+            canned=canned_replies(found.language, found.topic),
         )
 
     def _done(self, handoff_id: str) -> BaseResponse:
@@ -428,11 +459,13 @@ class DirectoryView(RoleView):
     @expose("/")
     def index(self) -> ViewResult:
         args = {k: request.args.get(k, "") for k in ("q", "corregimiento", "type", "status")}
+        args["stale"] = "1" if request.args.get("stale") else ""
         found = directory.services(
             text=args["q"],
             corregimiento=args["corregimiento"],
             service_type=args["type"],
             status=args["status"],
+            stale=bool(args["stale"]),
         )
         return self.render(
             "console/directory.html",
@@ -458,6 +491,9 @@ class DirectoryView(RoleView):
                 for f in SERVICE_FIELDS
                 if (getattr(form, f).data or None) != getattr(record, f)
             }
+            confirmed = set(request.form.getlist("confirm")) & set(record.caveats)
+            if confirmed:  # a caveat cleared: staff checked the value (confidence, #12)
+                changes["caveats"] = {k: v for k, v in record.caveats.items() if k not in confirmed}
             if changes:
                 try:
                     directory.update(service_id, actor=_user().email, **changes)
@@ -645,6 +681,16 @@ def create_app(settings: Settings) -> Flask:
     )
     admin.add_view(
         UsersView(ConsoleUser, orm, name=lazy_gettext("Users"), endpoint="users", url="/users")
+    )
+
+    # staff pages beside the directory: content edits, CSV import and export, the try-the-bot
+    # chat (staff_pages.py)
+    from console.staff_pages import ContentView, DirectoryCsvView, TryBotView
+
+    admin.add_view(ContentView(name=lazy_gettext("Content"), endpoint="content", url="/content"))
+    admin.add_view(DirectoryCsvView(name="csv", endpoint="directory_csv", url="/directory/csv"))
+    admin.add_view(
+        TryBotView(settings.rasa_url, name=lazy_gettext("Try the bot"), endpoint="try", url="/try")
     )
 
     @app.route("/lang/<code>")

@@ -9,10 +9,11 @@ What the queue shows never includes the conversation key or the reply route.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from casework.records import Handoff, close_handoff
@@ -217,6 +218,33 @@ def close(handoff_id: str, actor: str, *, engine: Engine | None = None) -> str:
 
 
 def counts(*, engine: Engine | None = None) -> tuple[int, int]:
-    """(open cases, urgent open cases) for the tab title and the poll."""
-    cases = queue(engine=engine)
-    return len(cases), sum(1 for c in cases if c.urgent)
+    """(open cases, urgent open cases) for the tab title and the poll, counted in the database
+    (not by loading the queue: the page polls every few seconds)."""
+    open_cases = select(func.count()).select_from(Handoff).where(Handoff.status != "closed")
+    with db.session(engine) as s:
+        total = s.scalar(open_cases) or 0
+        urgent = s.scalar(open_cases.where(Handoff.urgent.is_(True))) or 0
+    return total, urgent
+
+
+def queue_stamp(*, engine: Engine | None = None) -> str:
+    """A short digest of what the queue shows (each open case's status, urgency, assignee and
+    referral) and of the current minute (the waiting times are shown in minutes): the same
+    stamp, the same rows. The page's poll sends the rows again only when it changed, so a
+    caseworker's phone does not fetch a long queue every ten seconds."""
+    with db.session(engine) as s:
+        rows = s.execute(
+            select(
+                Handoff.id,
+                Handoff.status,
+                Handoff.urgent,
+                HandoffCase.assignee_id,
+                HandoffCase.referred_service_id,
+            )
+            .outerjoin(HandoffCase, HandoffCase.handoff_id == Handoff.id)
+            .where(Handoff.status != "closed")
+            .order_by(Handoff.id)
+        ).all()
+    minute = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M")
+    digest = hashlib.sha256(repr((minute, [tuple(r) for r in rows])).encode())
+    return digest.hexdigest()[:16]

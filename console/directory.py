@@ -15,6 +15,7 @@ from referral_directory import api
 from referral_directory.models import Service
 from referral_directory.placedb import place_index
 from referral_directory.records import ServiceRecord, read_record
+from referral_directory.settings import STALE_AFTER_DAYS
 from store import db
 
 
@@ -24,10 +25,13 @@ def services(
     corregimiento: str = "",
     service_type: str = "",
     status: str = "",
+    stale: bool = False,
     engine: Engine | None = None,
 ) -> list[ServiceRecord]:
     """Every service matching the filters, by name. A corregimiento matches a service located
-    there or serving it (its scope names it, its distrito or its provincia; not national ones)."""
+    there or serving it (its scope names it, its distrito or its provincia; not national ones).
+    `stale`: only those never verified, or not for `STALE_AFTER_DAYS` (as `validate` says)."""
+    cutoff = dt.date.today() - dt.timedelta(days=STALE_AFTER_DAYS)
     index = place_index(engine)
     with db.session(engine) as s:
         ids = list(s.scalars(select(Service.id).order_by(Service.name)))
@@ -44,6 +48,7 @@ def services(
         and (not corregimiento or r.corregimiento == corregimiento or serving & set(r.scope))
         and (not service_type or service_type in r.types)
         and (not status or r.status == status)
+        and (not stale or r.assured_date is None or r.assured_date < cutoff)
     ]
 
 

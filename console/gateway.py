@@ -1,4 +1,5 @@
-"""The gateway's two internal endpoints the console calls (bot/server.py), over HTTP only.
+"""The gateway's internal endpoints the console calls (bot/server.py), over HTTP only: a reply,
+what a WhatsApp reply would do now (the 24-hour window), and a closed handoff.
 
 The sealed reply route goes through as the handoff row holds it: the console cannot open it
 and never shows it.
@@ -22,6 +23,18 @@ class Delivery:
     sent: str
     #: the text is kept by the gateway until the person writes again (WhatsApp)
     held: bool
+
+
+@dataclass(frozen=True)
+class Window:
+    """WhatsApp's 24-hour window for one person, as the gateway knows it now."""
+
+    #: free text goes now
+    open: bool
+    #: outside the window an approved template goes (and the text waits); else only the wait
+    template: bool
+    #: texts already waiting for the person's next message
+    held: int
 
 
 class GatewayClient:
@@ -59,6 +72,14 @@ class GatewayClient:
         )
         return Delivery(
             str(data.get("channel", "")), str(data.get("sent", "nothing")), bool(data.get("held"))
+        )
+
+    def window(self, conversation_key: str) -> Window:
+        """What a reply to this WhatsApp conversation would do now (shown before sending)."""
+        data = self._post("/internal/handoff-window", {"conversation_key": conversation_key})
+        held = data.get("held")
+        return Window(
+            bool(data.get("open")), bool(data.get("template")), held if isinstance(held, int) else 0
         )
 
     def closed(self, conversation_key: str) -> None:

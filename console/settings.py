@@ -23,6 +23,8 @@ class Settings:
     address_limit: str = "50 per hour"
     #: cookies only over HTTPS (off in the development profile, which serves plain HTTP)
     secure_cookies: bool = True
+    #: where the try-the-bot page reaches Rasa's REST channel (RASA_URL, as the gateway's)
+    rasa_url: str = "http://127.0.0.1:5005"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -40,4 +42,5 @@ class Settings:
             login_limit=os.environ.get("CONSOLE_LOGIN_LIMIT", "").strip()
             or "5 per minute;20 per hour",
             secure_cookies=not keys.development_profile(),
+            rasa_url=os.environ.get("RASA_URL", "").strip().rstrip("/") or "http://127.0.0.1:5005",
         )

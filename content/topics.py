@@ -16,6 +16,7 @@ time.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ import yaml
 from referral_directory import models
 
 CONTENT_FILE = Path(__file__).parent / "data" / "content.yaml"
+#: names another content file (a deployment's own, a test's copy); read at each call
+CONTENT_FILE_VARIABLE = "CONTENT_FILE"
 
 TOPICS = (
     "regularization",
@@ -193,7 +196,7 @@ def load_content(path: Path = CONTENT_FILE) -> Content:
     return Content(entries, facets)
 
 
-_cache: dict[Path, tuple[tuple[int, int], Content]] = {}
+_cache: dict[Path, tuple[tuple[int, int, int], Content]] = {}
 
 
 def _cached_content(path: Path) -> Content:
@@ -205,7 +208,8 @@ def _cached_content(path: Path) -> Content:
     old, cached version, so the mistake is seen at once.
     """
     stat = path.stat()
-    stamp = (stat.st_mtime_ns, stat.st_size)
+    # the inode too: an edit saved by replacing the file (content/editing.py) is a new one
+    stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
     cached = _cache.get(path)
     if cached is None or cached[0] != stamp:
         cached = (stamp, load_content(path))
@@ -213,14 +217,22 @@ def _cached_content(path: Path) -> Content:
     return cached[1]
 
 
-def get_topic_content(topic: str, language: str, path: Path = CONTENT_FILE) -> TopicContent:
+def content_file() -> Path:
+    """The file the bot answers from: CONTENT_FILE if set, else data/content.yaml. The action
+    server and the console must read the same one, so that a console edit is the bot's next
+    answer."""
+    named = os.environ.get(CONTENT_FILE_VARIABLE, "").strip()
+    return Path(named) if named else CONTENT_FILE
+
+
+def get_topic_content(topic: str, language: str, path: Path | None = None) -> TopicContent:
     """Look one answer up (see `_cached_content` for when the file is read again)."""
-    return _cached_content(path).get(topic, language)
+    return _cached_content(path or content_file()).get(topic, language)
 
 
-def get_facet(topic: str, facet: str, language: str, path: Path = CONTENT_FILE) -> FacetContent:
+def get_facet(topic: str, facet: str, language: str, path: Path | None = None) -> FacetContent:
     """Look one follow-up answer up, with the same cached loading as `get_topic_content`."""
-    return _cached_content(path).facet(topic, facet, language)
+    return _cached_content(path or content_file()).facet(topic, facet, language)
 
 
 def _parse_topic(where: str, topic: str, raw: Any) -> tuple[list[TopicContent], list[FacetContent]]:

@@ -92,12 +92,20 @@ def update(
     """Change some fields of a service (`update(id, phone="...", sources={...})`).
 
     `types` list the main purpose first; given, they also record the main purpose of a service
-    stored before there were main purposes, even in the same order."""
+    stored before there were main purposes, even in the same order. A changed value loses its
+    caveat (`caveats`), unless the same update gives the caveats."""
     current = get(service_id, engine=engine)
     names = {f.name for f in dataclasses.fields(ServiceRecord)} - {"id"}
     unknown = set(changes) - names
     if unknown:
         raise RecordError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    if "caveats" not in changes:
+        # a value staff change is theirs, checked: its old caveat does not carry over
+        retyped = {
+            k for k, v in changes.items() if k in current.caveats and v != getattr(current, k)
+        }
+        if retyped:
+            changes["caveats"] = {k: v for k, v in current.caveats.items() if k not in retyped}
     _save(dataclasses.replace(current, **changes), "update", actor, engine,
           classify="types" in changes)  # fmt: skip
     return get(service_id, engine=engine)

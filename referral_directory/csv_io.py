@@ -19,6 +19,8 @@ The shape (UTF-8, header row, comma-separated, RFC 4180 quoting):
     languages           ISO 639-1 codes separated by ";" (es; en)
     assured_date        YYYY-MM-DD when staff last verified it; empty = not verified
     sources             "field=source" pairs separated by " | " (phone=https://... | address=...)
+    caveats             "field=caveat" pairs the same way, for values their source does not
+                        confirm (phone=confirm it is still in service); empty = all confirmed
 
 An export can be imported again unchanged. A column left out of a file leaves that field of the
 existing services as it is (new services get it empty). An import is all or nothing: every row
@@ -48,6 +50,8 @@ from referral_directory.resolve import PlaceIndex
 from store import db
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(ServiceRecord))
+#: columns of "field=text" pairs separated by " | ", and how one pair reads
+PAIRS: dict[str, str] = {"sources": "field=source", "caveats": "field=caveat"}
 REQUIRED = ("organization", "name")
 LISTS = ("types", "serves_only", "scope", "languages")
 #: Progress bars only for files at least this long (and only on a terminal).
@@ -63,6 +67,19 @@ class RowError:
         return f"line {self.line}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class RowChange:
+    """What one row does (or, in a dry run, would do): the preview staff read before writing."""
+
+    line: int
+    service_id: str
+    name: str
+    #: "create", "update" or "unchanged"
+    action: str
+    #: the fields it changes (every field of a new service)
+    fields: tuple[str, ...]
+
+
 @dataclass
 class ImportReport:
     rows: int = 0
@@ -71,6 +88,7 @@ class ImportReport:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     written: bool = False
+    changes: list[RowChange] = field(default_factory=list)
 
 
 class _Rollback(Exception):
@@ -83,7 +101,7 @@ def _cell(rec: ServiceRecord, name: str) -> str:
         return ""
     if name in LISTS:
         return "; ".join(value)
-    if name == "sources":
+    if name in PAIRS:
         return " | ".join(f"{k}={v}" for k, v in sorted(value.items()))
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -101,15 +119,15 @@ def parse_row(row: dict[str, str | None]) -> tuple[ServiceRecord | None, list[st
         text = raw.get(name, "")
         if name in LISTS:
             values[name] = tuple(p.strip() for p in text.split(";") if p.strip())
-        elif name == "sources":
-            sources: dict[str, str] = {}
+        elif name in PAIRS:
+            pairs: dict[str, str] = {}
             for part in (p.strip() for p in text.split(" | ") if p.strip()):
                 key, sep, source = part.partition("=")
                 if not sep or not key.strip() or not source.strip():
-                    problems.append(f"sources: {part!r} is not field=source")
+                    problems.append(f"{name}: {part!r} is not {PAIRS[name]}")
                 else:
-                    sources[key.strip()] = source.strip()
-            values[name] = sources
+                    pairs[key.strip()] = source.strip()
+            values[name] = pairs
         elif name in ("latitude", "longitude"):
             try:
                 values[name] = float(text) if text else None
@@ -202,7 +220,7 @@ def import_csv(
         with db.session(engine) as s:
             existing = set(s.scalars(select(Service.id)))
             written: list[str] = []
-            for _line, rec in bar:
+            for line, rec in bar:
                 is_new = rec.id is None or rec.id not in existing
                 service_id, changed = write_record(
                     s, index, rec, actor=actor or settings.actor(), action="import",
@@ -216,6 +234,8 @@ def import_csv(
                     report.updated += 1
                 else:
                     report.unchanged += 1
+                action = "create" if is_new else "update" if changed else "unchanged"
+                report.changes.append(RowChange(line, service_id, rec.name, action, tuple(changed)))
             search_index.refresh(s, written)
             if dry_run:
                 raise _Rollback

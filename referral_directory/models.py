@@ -348,6 +348,22 @@ class ValueSource(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class ValueCaveat(Base):
+    """A value of an entity that its source does not confirm, and why ("not confirmed as an
+    intake line", "confirm it is still in service"): the bot shows such a value with a short
+    "confirm before you go". No row: the value is confirmed. `field` "status" is the entry as a
+    whole ("not confirmed still operating"). Staff clear a caveat once they have checked."""
+
+    __tablename__ = "value_caveat"
+    __table_args__ = (UniqueConstraint("entity", "entity_id", "field"),)
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(Id, index=True)
+    field: Mapped[str] = mapped_column(String(64))
+    caveat: Mapped[str] = mapped_column(Text)
+
+
 class AuditLog(Base):
     """One row per changed field of a staff edit: who, when, what, from what to what."""
 

@@ -19,6 +19,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Final
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -43,6 +44,7 @@ from referral_directory.models import (
     ServiceAtLocation,
     TaxonomyTerm,
     Translation,
+    ValueCaveat,
     ValueSource,
 )
 from referral_directory.resolve import PlaceIndex
@@ -54,6 +56,11 @@ NAMESPACE = uuid.UUID("6f1d3c56-6a55-4c1e-9a43-1f0a6f3e2b7d")
 #: Texts a migrant reads: the HSDS column holds Spanish, `translation` holds English.
 TRANSLATED = ("name", "description", "eligibility_description", "application_process",
               "fees_description", "hours")  # fmt: skip
+
+
+#: The values a caveat can be on: those the bot shows a person, and "status" (the entry as a
+#: whole: "not confirmed still operating").
+CAVEAT_FIELDS: Final = ("status", "address", "phone", "email", "url", "hours")
 
 
 def stable_id(key: str) -> str:
@@ -105,6 +112,9 @@ class ServiceRecord:
     assured_date: dt.date | None = None
     #: field -> where its value was read (URL or seed sheet).
     sources: dict[str, str] = field(default_factory=dict)
+    #: field -> why its value is not confirmed ("status": the entry as a whole); a field not
+    #: here is confirmed. The bot shows an unconfirmed value with "confirm before you go".
+    caveats: dict[str, str] = field(default_factory=dict)
 
     def fields(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -217,6 +227,14 @@ def read_record(s: Session, index: PlaceIndex, service_id: str) -> ServiceRecord
         )
         if v.field and v.source
     }
+    rec.caveats = {
+        c.field: c.caveat
+        for c in s.scalars(
+            select(ValueCaveat).where(
+                ValueCaveat.entity == "service", ValueCaveat.entity_id == service_id
+            )
+        )
+    }
     return rec
 
 
@@ -276,6 +294,13 @@ def check_record(index: PlaceIndex, rec: ServiceRecord, known_types: Iterable[st
         problems.append(f"unknown corregimiento {rec.corregimiento!r}")
     if (rec.latitude is None) != (rec.longitude is None):
         problems.append("latitude and longitude go together")
+    for name, caveat in rec.caveats.items():
+        if name not in CAVEAT_FIELDS:
+            problems.append(f"caveat on {name!r}: only {', '.join(CAVEAT_FIELDS)} carry one")
+        elif not caveat.strip():
+            problems.append(f"caveat on {name!r} is empty (no caveat: confirmed)")
+        elif name != "status" and not getattr(rec, name):
+            problems.append(f"caveat on {name!r}, which has no value")
     if rec.latitude is not None and not (-90 <= rec.latitude <= 90):
         problems.append(f"latitude {rec.latitude} is out of range")
     if rec.longitude is not None and not (-180 <= rec.longitude <= 180):
@@ -412,6 +437,14 @@ def write_record(
         for name, source in rec.sources.items():
             s.add(ValueSource(entity="service", entity_id=service_id, field=name, kind="value",
                               source=source))  # fmt: skip
+    if "caveats" in changed:
+        s.execute(
+            delete(ValueCaveat).where(
+                ValueCaveat.entity == "service", ValueCaveat.entity_id == service_id
+            )
+        )
+        for name, caveat in rec.caveats.items():
+            s.add(ValueCaveat(entity="service", entity_id=service_id, field=name, caveat=caveat))
     for name in changed:
         s.add(
             AuditLog(

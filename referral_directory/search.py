@@ -61,6 +61,7 @@ from referral_directory.models import (
     ServiceSearch,
     TaxonomyTerm,
     Translation,
+    ValueCaveat,
 )
 from referral_directory.placedb import place_index
 from referral_directory.resolve import PlaceIndex, PlaceNode
@@ -89,6 +90,9 @@ class ServiceHit(TypedDict):
     hours: str | None
     languages: list[str]
     assured_date: str | None
+    #: the shown values its source does not confirm ("phone", "address", "hours"; "status":
+    #: not confirmed still operating): shown with "confirm before you go"
+    unconfirmed: list[str]
     match_level: str
     distance_km: float | None
 
@@ -468,6 +472,9 @@ LOCATIONS: Final = (
     .where(ServiceAtLocation.service_id.in_(_IDS))
     .order_by(Location.id)
 )
+CAVEATS: Final = select(ValueCaveat.entity_id, ValueCaveat.field).where(
+    ValueCaveat.entity == "service", ValueCaveat.entity_id.in_(_IDS)
+)
 TRANSLATIONS: Final = select(Translation.entity_id, Translation.field, Translation.value).where(
     Translation.entity == "service",
     Translation.entity_id.in_(_IDS),
@@ -504,6 +511,9 @@ def _details(
     locations: dict[str, list[tuple[str | None, float | None, float | None, str | None]]] = {}
     for sid, pid, lat, lon, addr in s.execute(LOCATIONS, params):
         locations.setdefault(sid, []).append((pid, lat, lon, addr))
+    unconfirmed: dict[str, list[str]] = {}
+    for sid, field in s.execute(CAVEATS, params):
+        unconfirmed.setdefault(sid, []).append(field)
     translated: dict[tuple[str, str], str] = {}
     if lang != "es":
         for sid, field, value in s.execute(TRANSLATIONS, {**params, "lang": lang}):
@@ -536,6 +546,7 @@ def _details(
             "hours": translated.get((sid, "hours"), hours),
             "languages": facts.get((sid, "languages"), []),
             "assured_date": assured.isoformat() if assured else None,
+            "unconfirmed": sorted(unconfirmed.get(sid, [])),
             "match_level": level,
             "distance_km": round(min(distances), 2) if distances else None,
         }

@@ -14,9 +14,10 @@ verified.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import yaml
 from sqlalchemy import Engine, select
@@ -85,6 +86,19 @@ STATUS_FROM_SOURCES: dict[str, tuple[str, str]] = {
 }
 
 
+#: A value's note is a caveat (the value is unconfirmed) when it says so: "confirm it is still
+#: in service", "not confirmed as an intake line". Other notes are context ("Stated in a June
+#: 2020 notice.") and leave the value confirmed.
+CAVEAT_NOTE: Final = re.compile(r"\bconfirm", re.IGNORECASE)
+
+#: Entries whose sources do not confirm that they still operate (their descriptions say so:
+#: "No se confirmó que siga funcionando"), as a caveat on the entry's status; tests/directory/
+#: test_seed.py fails when a description says so and the entry is missing here.
+STATUS_CAVEATS: dict[str, str] = {
+    "municipio-la-chorrera-centro-atencion": "not confirmed still operating (a 2023 pilot)",
+}
+
+
 @dataclass(frozen=True)
 class SeedReport:
     places: int
@@ -95,6 +109,8 @@ class SeedReport:
     services_corrected: int = 0
     #: kept services given the seed's types, main purpose or groups (see `_reclassify`)
     services_reclassified: int = 0
+    #: kept services given the caveats of their unconfirmed values (see `_carry_caveats`)
+    services_caveated: int = 0
 
 
 class SeedError(ValueError):
@@ -146,6 +162,10 @@ def record_from_seed(entry: dict[str, Any]) -> tuple[ServiceRecord, dict[str, st
             setattr(rec, key, value)
             rec.sources[key] = source
             notes[key] = note
+            if note and CAVEAT_NOTE.search(note):
+                rec.caveats[key] = note
+    if entry["id"] in STATUS_CAVEATS:
+        rec.caveats["status"] = STATUS_CAVEATS[entry["id"]]
     level, _, name = rec.scope[0].partition(":")
     if level == "corregimiento" and rec.address:
         # the address is in the corregimiento the service is for (the seed says so by scope)
@@ -200,6 +220,26 @@ def _reclassify(s: Session, index: PlaceIndex, rec: ServiceRecord) -> bool:
     return True
 
 
+def _carry_caveats(s: Session, index: PlaceIndex, rec: ServiceRecord) -> bool:
+    """Give a service loaded before there were caveats the caveats of its seed entry, on the
+    values that are still the seed's and that staff never edited (nor its caveats): a value
+    staff changed or cleared is theirs. True if it changed."""
+    assert rec.id is not None
+    current = read_record(s, index, rec.id)
+    if current is None or not rec.caveats or _edited_by_staff(s, rec.id, ("caveats",)):
+        return False
+    wanted = dict(current.caveats)
+    for name, caveat in rec.caveats.items():
+        same = name == "status" or getattr(current, name) == getattr(rec, name)
+        if name not in wanted and same and not _edited_by_staff(s, rec.id, (name,)):
+            wanted[name] = caveat
+    if wanted == current.caveats:
+        return False
+    write_record(s, index, dataclasses.replace(current, caveats=wanted), actor=SEED_ACTOR,
+                 action="update")  # fmt: skip
+    return True
+
+
 def check_entries(entries: list[dict[str, Any]], index: PlaceIndex) -> list[str]:
     """Every reason the seed's entries cannot be loaded as they are (empty when they can)."""
     problems: list[str] = []
@@ -220,14 +260,15 @@ def check_entries(entries: list[dict[str, Any]], index: PlaceIndex) -> list[str]
     return problems
 
 
-def load_services(s: Session, path: Path, index: PlaceIndex) -> tuple[int, int, int, int]:
+def load_services(s: Session, path: Path, index: PlaceIndex) -> tuple[int, int, int, int, int]:
     """Add the services of services.yaml that are not in the database yet; returns (added,
-    kept, of those kept how many got their status corrected, how many reclassified)."""
+    kept, of those kept how many got their status corrected, how many reclassified, how many
+    given caveats)."""
     entries: list[dict[str, Any]] = yaml.safe_load(path.read_text(encoding="utf-8"))
     problems = check_entries(entries, index)
     if problems:
         raise SeedError(f"{path}: " + "; ".join(problems))
-    added = kept = corrected = reclassified = 0
+    added = kept = corrected = reclassified = caveated = 0
     new_ids: list[str] = []
     for entry in entries:
         rec, notes = record_from_seed(entry)
@@ -236,6 +277,7 @@ def load_services(s: Session, path: Path, index: PlaceIndex) -> tuple[int, int, 
             kept += 1
             corrected += _correct_status(s, index, rec)
             reclassified += _reclassify(s, index, rec)
+            caveated += _carry_caveats(s, index, rec)
             continue
         write_record(s, index, rec, actor=SEED_ACTOR, action="create", refresh_search=False)
         new_ids.append(rec.id)
@@ -256,7 +298,7 @@ def load_services(s: Session, path: Path, index: PlaceIndex) -> tuple[int, int, 
                               field=item if item.isidentifier() else None, note=item))  # fmt: skip
         added += 1
     search_index.refresh(s, new_ids)
-    return added, kept, corrected, reclassified
+    return added, kept, corrected, reclassified, caveated
 
 
 def _date(value: object) -> str | None:
@@ -281,5 +323,5 @@ def load_seed(
         n_types = load_types(s)
     index = place_index(eng)
     with db.session(eng) as s:
-        added, kept, corrected, reclassified = load_services(s, services_file, index)
-    return SeedReport(n_places, n_types, added, kept, corrected, reclassified)
+        added, kept, corrected, reclassified, caveated = load_services(s, services_file, index)
+    return SeedReport(n_places, n_types, added, kept, corrected, reclassified, caveated)

@@ -56,6 +56,7 @@ def hit(n: int, **changes: Any) -> ServiceHit:
         "hours": "Lunes a viernes, 8:00-15:00",
         "languages": ["es", "en"],
         "assured_date": "2026-11-23",
+        "unconfirmed": [],
         "match_level": "corregimiento",
         "distance_km": None,
     }
@@ -258,6 +259,31 @@ def test_the_card_lists_name_phone_and_address_and_ends_with_911(language: str) 
     assert lines[-1].endswith("911")
     card = "\n".join(lines)
     assert "Lunes" not in card and "✔" not in card  # compact: no hours, no marks
+
+
+CONFIRM = {"es": "(confírmalo antes de ir)", "en": "(confirm before you go)"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_unconfirmed_value_says_confirm_before_you_go(language: str) -> None:
+    """The directory's caveats (a phone "not confirmed as an intake line", a centre "not
+    confirmed still operating") reach the person, on the list and on the card."""
+    doubtful = hit(1, unconfirmed=["phone"])
+    closed_maybe = hit(2, unconfirmed=["address", "status"])
+    page = blocks(replies.service_page([doubtful, closed_maybe, hit(3)], "X", language).text)
+    first, second, third = page[1:]
+    assert f"☎ +507 6000-0001 {CONFIRM[language]}" in first.split("\n")
+    assert "📍 Calle 1, frente al parque" in first.split("\n")  # the address is confirmed
+    assert second.split("\n")[1] == f"⚠ {CONFIRM[language][1:-1]}"
+    assert f"📍 Calle 2, frente al parque {CONFIRM[language]}" in second.split("\n")
+    assert CONFIRM[language][1:-1] not in third
+    card = replies.referral_card([doubtful, closed_maybe, hit(3)], language).splitlines()
+    assert card[1:-1] == [
+        f"• Servicio número 1: +507 6000-0001 {CONFIRM[language]} · Calle 1, frente al parque",
+        f"• Servicio número 2 {CONFIRM[language]}: +507 6000-0002 · Calle 2, frente al parque "
+        + CONFIRM[language],
+        "• Servicio número 3: +507 6000-0003 · Calle 3, frente al parque",
+    ]
 
 
 def test_a_card_of_a_whole_offer_fits_one_message() -> None:

@@ -1,7 +1,9 @@
 """The console's screenshots in docs/ (README): `.venv/bin/python -m tests.console.screenshots`.
 
-The queue, a case and a service form, phone-size (390x844) and desktop (1280x800), on a seeded
-database with made-up handoffs only."""
+The queue, a case, a service form (one with a value its source does not confirm), a topic's
+content and the try-the-bot page, phone-size (390x844) and desktop (1280x800), on a seeded
+database with made-up handoffs only (the try page talks to the stand-in for Rasa of
+tests/console/stack.py)."""
 
 from __future__ import annotations
 
@@ -79,8 +81,15 @@ def main() -> None:
                 page.screenshot(path=DOCS / f"console-case-{size}.png", full_page=True)
                 context.clear_cookies()
                 _login(page, "staff")
-                page.goto(f"/directory/{stable_id('service:oim-panama')}")
+                page.goto(f"/directory/{stable_id('service:pmh-hogar-luisa')}")
                 page.screenshot(path=DOCS / f"console-service-{size}.png", full_page=True)
+                page.goto("/content/health")
+                page.screenshot(path=DOCS / f"console-content-{size}.png", full_page=True)
+                page.goto("/try/")
+                page.fill("#chat-input", "necesito ir al médico")
+                page.get_by_role("button", name="Enviar").click()
+                page.locator("[data-from=bot] button").first.wait_for()
+                page.screenshot(path=DOCS / f"console-try-{size}.png", full_page=True)
                 context.close()
             browser.close()
     for shot in sorted(DOCS.glob("console-*.png")):

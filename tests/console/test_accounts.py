@@ -25,7 +25,9 @@ def _csrf(client: httpx.Client, path: str = "/login/") -> str:
 
 
 def test_unauthenticated_visits_go_to_login(page: Page) -> None:
-    for path in ("/", "/handoffs/", "/directory/", "/users/", "/directory/flags"):
+    pages = ("/", "/handoffs/", "/directory/", "/users/", "/directory/flags", "/content/",
+             "/content/health", "/try/")  # fmt: skip
+    for path in pages:
         page.goto(path)
         expect(page).to_have_url(re.compile(r"/login/"))
     expect(page.locator("#login-submit")).to_have_text("Iniciar sesión")

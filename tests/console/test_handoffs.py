@@ -18,11 +18,13 @@ from tests.console.stack import GATEWAY_TOKEN, Console
 ROUTE = "sealed-route-" + "x" * 40
 
 
-def _handoff(*, urgent: bool, topic: str = "ask_health", consented: bool = True) -> tuple[str, str]:
+def _handoff(
+    *, urgent: bool, topic: str = "ask_health", consented: bool = True, channel: str = "telegram"
+) -> tuple[str, str]:
     key = uuid.uuid4().hex + uuid.uuid4().hex
     handoff_id = open_handoff(
         conversation_key=key,
-        channel="telegram",
+        channel=channel,
         language="es",
         topic=topic,
         corregimiento="Herrera",
@@ -132,3 +134,55 @@ def test_erasure_takes_the_case_history(stack: Console) -> None:
     erase_person(key)  # the open handoff is closed as erased, emptied
     cases.queue()
     assert cases.history(handoff_id) == []
+
+
+def test_the_poll_sends_the_rows_only_when_the_queue_changed(page: Page, stack: Console) -> None:
+    login(page, "caseworker")
+    first = page.request.get("/handoffs/poll").json()
+    assert "data-case=" in first["rows"]
+    same = page.request.get(f"/handoffs/poll?since={first['stamp']}").json()
+    assert "rows" not in same or same["stamp"] != first["stamp"]  # (unless a minute turned)
+    assert (same["open"], same["urgent"]) == (first["open"], first["urgent"])
+    handoff_id, _ = _handoff(urgent=True)
+    changed = page.request.get(f"/handoffs/poll?since={first['stamp']}").json()
+    assert changed["stamp"] != first["stamp"] and handoff_id in changed["rows"]
+    assert (changed["open"], changed["urgent"]) == (first["open"] + 1, first["urgent"] + 1)
+
+
+def test_a_canned_reply_gives_the_topics_answer_from_the_content(
+    page: Page, stack: Console
+) -> None:
+    from content.topics import get_topic_content
+
+    handoff_id, _ = _handoff(urgent=False, topic="ask_health")
+    login(page, "caseworker")
+    page.goto(f"/handoffs/{handoff_id}")
+    page.select_option("#canned", label="Respuesta sobre salud")
+    answer = get_topic_content("health", "es", stack.content_file)
+    expect(page.locator("#message")).to_have_value(
+        re.compile(rf"^{re.escape(answer.answer)}\nFuente: ")
+    )
+    emergency, _ = _handoff(urgent=True, topic="emergency")
+    page.goto(f"/handoffs/{emergency}")
+    expect(page.locator("#canned option")).to_have_count(3)  # "—", the numbers, the IOM contact
+
+
+def test_a_whatsapp_case_says_what_a_reply_will_do_before_it_is_sent(
+    page: Page, stack: Console
+) -> None:
+    handoff_id, key = _handoff(urgent=False, channel="whatsapp")
+    login(page, "caseworker")
+    stack.gateway.window = {"open": True, "template": True, "held": 0}
+    page.goto(f"/handoffs/{handoff_id}")
+    expect(page.get_by_test_id("window")).to_contain_text("está abierta: tu texto sale ahora")
+    assert stack.gateway.posts[-1][:2] == ("/internal/handoff-window", {"conversation_key": key})
+    stack.gateway.window = {"open": False, "template": True, "held": 1}
+    page.reload()
+    expect(page.get_by_test_id("window")).to_contain_text("plantilla aprobada")
+    expect(page.get_by_test_id("window")).to_contain_text("Ya esperan: 1.")
+    stack.gateway.window = {"open": False, "template": False, "held": 0}
+    page.reload()
+    expect(page.get_by_test_id("window")).to_contain_text("nada le llega antes")
+    telegram, _ = _handoff(urgent=False)
+    page.goto(f"/handoffs/{telegram}")
+    expect(page.get_by_test_id("window")).to_have_count(0)

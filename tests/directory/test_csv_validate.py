@@ -194,3 +194,23 @@ def test_a_bad_classification_is_reported(fresh: Engine, tmp_path: Path) -> None
     assert "not one of its types" in lines[3]
     assert "refugee" in lines[4]
     assert "listed twice" in lines[5]
+
+
+def test_a_dry_run_says_what_each_row_would_change(fresh: Engine, tmp_path: Path) -> None:
+    out = tmp_path / "all.csv"
+    export_csv(out, engine=fresh)
+    with out.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    rows[0]["phone"] = "+507 6000-0000"
+    rows.append({**_row(name="Servicio nuevo")})
+    path = _write(tmp_path / "edited.csv", rows)
+    report = import_csv(path, dry_run=True, engine=fresh)
+    assert report.errors == [] and not report.written
+    by_action: dict[str, list[object]] = {}
+    for change in report.changes:
+        by_action.setdefault(change.action, []).append(change)
+    [updated] = by_action["update"]
+    assert (updated.line, updated.service_id, updated.fields) == (2, rows[0]["id"], ("phone",))
+    [created] = by_action["create"]
+    assert created.name == "Servicio nuevo" and "name" in created.fields
+    assert len(by_action["unchanged"]) == len(rows) - 2

@@ -14,7 +14,7 @@ from referral_directory.search import SearchError, search
 SHAPE_PLACE = {"query", "resolved", "level", "suggestions"}
 SHAPE_SERVICE = {
     "id", "name", "organization", "types", "corregimiento", "distrito", "address", "phone",
-    "hours", "languages", "assured_date", "match_level", "distance_km",
+    "hours", "languages", "assured_date", "unconfirmed", "match_level", "distance_km",
 }  # fmt: skip
 LEVELS = ["corregimiento", "distrito", "provincia", "national"]
 

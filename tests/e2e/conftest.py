@@ -13,6 +13,7 @@ before the stack so the gateway can reach them when it starts.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -41,6 +42,8 @@ GATEWAY_INTERNAL_TOKEN = "e2e-internal-" + uuid.uuid4().hex
 #: the stack's own directory database: under var/, where the privacy test looks for leaks
 E2E_DIRECTORY = ROOT / "var" / "e2e" / "directory.sqlite"
 STACK_LOG = ROOT / "var" / "e2e-stack.log"
+#: the stack's content file (CONTENT_FILE): a copy the console's tests may edit and put back
+E2E_CONTENT = ROOT / "var" / "e2e" / "content.yaml"
 #: the stack's secret for conversation keys (action server and gateway): tests compute keys with it
 HASH_KEY = "e2e-" + uuid.uuid4().hex + uuid.uuid4().hex
 #: the gateway's Fernet key for reply routes (outside the development profile it is required)
@@ -155,6 +158,7 @@ def stack(fake_telegram: FakeTelegram, fake_graph: FakeGraph) -> Iterator[Stack]
         "ACTION_SERVER_URL": f"http://127.0.0.1:{ACTION_PORT}/webhook",
         "RASA_TOKEN": TOKEN,
         "DATABASE_URL": f"sqlite:///{E2E_DIRECTORY}",
+        "CONTENT_FILE": str(E2E_CONTENT),
         "HASH_KEY": HASH_KEY,
         "GATEWAY_PORT": str(GATEWAY_PORT),
         "GATEWAY_URL": f"http://127.0.0.1:{GATEWAY_PORT}",
@@ -174,6 +178,7 @@ def stack(fake_telegram: FakeTelegram, fake_graph: FakeGraph) -> Iterator[Stack]
         env.pop(name, None)  # a developer's own settings must not leak into the stack
     E2E_DIRECTORY.parent.mkdir(parents=True, exist_ok=True)
     E2E_DIRECTORY.unlink(missing_ok=True)
+    shutil.copy(ROOT / "content" / "data" / "content.yaml", E2E_CONTENT)
     subprocess.run(
         [str(ROOT / ".venv" / "bin" / "python"), "-m", "referral_directory", "init"],
         cwd=ROOT, env=env, check=True, capture_output=True,

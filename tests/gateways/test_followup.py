@@ -88,11 +88,18 @@ async def test_whatsapp_a_reply_is_text_inside_the_window_and_a_template_outside
         await wait_for(lambda: len(fake_graph.sent(person.wa_id)) == 1)
         sealed = route_of(fake_rasa, "whatsapp", person.wa_id)
 
+        window = "/internal/handoff-window"
+        assert (await client.post(window, json={"conversation_key": key})).status_code == 403
+        assert (await client.post(window, json={}, headers=AUTH)).status_code == 400
+        before = await client.post(window, json={"conversation_key": key}, headers=AUTH)
+        assert before.json() == {"open": True, "template": True, "held": 0}
         inside = await reply(client, route=sealed, language="en", text="Hola, soy Marta.")
         assert inside.json() == {"channel": "whatsapp", "sent": "text", "held": False}
         assert fake_graph.sent(person.wa_id)[-1]["text"]["body"] == "Hola, soy Marta."
 
         now[0] += 25 * 3600  # a day later: only a template may go
+        closed = await client.post(window, json={"conversation_key": key}, headers=AUTH)
+        assert closed.json() == {"open": False, "template": True, "held": 0}
         outside = await reply(
             client, route=sealed, language="en", text="¿Sigues necesitando ayuda?"
         )
@@ -102,6 +109,8 @@ async def test_whatsapp_a_reply_is_text_inside_the_window_and_a_template_outside
         assert template["template"] == {"name": "seguimiento_oim", "language": {"code": "en"}}
         assert "¿Sigues" not in str(template)
         assert gateway.followups.held_count(key) == 1
+        waiting = await client.post(window, json={"conversation_key": key}, headers=AUTH)
+        assert waiting.json() == {"open": False, "template": True, "held": 1}
 
         # the person answers the template: the window opens and the held text goes first
         await post(client, person, person.text("sí", at=now[0]))
