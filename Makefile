@@ -128,6 +128,7 @@ test-unit: setup
 	$(APP_PY) -m pytest -q tests/store tests/privacy tests/content tests/casework tests/directory tests/tools
 	$(APP_PY) -m pytest -q tests/actions tests/gateways
 	$(RASA_PY) -m pytest -q -p no:cacheprovider tests/nlu
+	$(RASA_PY) -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning tests/rasa_stores
 
 # The console in Debian's headless Chromium (/usr/bin/chromium; the tests fail without it).
 test-console: $(APP_STAMP) $(CONSOLE_MO)
