@@ -13,6 +13,8 @@ Two things Rasa Open Source 3.6 does not do, done here:
   answers with the gateway's "try again in a few minutes" and the IOM contact. Outside a turn
   (Rasa's HTTP API) the error goes on to Rasa as before. A write that fails is logged with the
   number of events lost (never their content) before `FailSafeTrackerStore` keeps them in memory.
+* **Erase.** Saving a conversation with no events (what Rasa's API does when the person's
+  erasure replaces their events with none) deletes its rows; Rasa's store would keep them all.
 
 The URL comes from the endpoint (`url: ${TRACKER_STORE_URL}`), in the application's spelling
 (postgresql+psycopg://, SQLAlchemy 2) or Rasa's (postgresql://, SQLAlchemy 1.4 and psycopg2).
@@ -109,6 +111,9 @@ class ScrubbingTrackerStore(SQLTrackerStore):
         turn = TURN.get()
         if turn is not None and turn.unavailable:
             return
+        if not tracker.events:
+            self.erase(tracker.sender_id)
+            return
         try:
             with self.session_scope() as session:
                 events = list(self._additional_events(session, tracker))
@@ -135,3 +140,20 @@ class ScrubbingTrackerStore(SQLTrackerStore):
                 type(exc).__name__,
             )
             raise
+
+    def erase(self, sender_id: str) -> int:
+        """Delete every row of the conversation, in every session; how many there were.
+
+        The person's erasure (actions/privacy.py) replaces the conversation's events with none
+        through Rasa's API, which saves an empty tracker: Rasa's SQL store, which only ever
+        appends, would keep every row. Here an empty tracker means the rows go.
+        """
+        with self.session_scope() as session:
+            deleted = (
+                session.query(self.SQLEvent)
+                .filter(self.SQLEvent.sender_id == sender_id)
+                .delete(synchronize_session=False)
+            )
+            session.commit()
+        logger.info("tracker store: a conversation erased (%d events)", deleted)
+        return int(deleted)

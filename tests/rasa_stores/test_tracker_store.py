@@ -192,3 +192,15 @@ def test_the_person_hears_try_again_with_the_iom_contact(pg_schema: str) -> None
     answer = collector.messages[0]["text"]
     assert "Inténtalo de nuevo en unos minutos" in answer and "try again in a few minutes" in answer
     assert "+507 305-3350" in answer and "iompanama@iom.int" in answer
+
+
+def test_replacing_the_events_with_none_erases_every_row(pg_schema: str) -> None:
+    """What the person's erasure does through Rasa's API (PUT .../tracker/events with [])."""
+    store = ScrubbingTrackerStore(domain=DOMAIN, host=PG_URL)
+    asyncio.run(store.save(_conversation("erase-me")))
+    asyncio.run(store.save(_conversation("keep-me")))
+    asyncio.run(store.save(DialogueStateTracker.from_events("erase-me", [], DOMAIN.slots)))
+    assert asyncio.run(store.retrieve("erase-me")) is None
+    assert asyncio.run(store.retrieve("keep-me")) is not None
+    assert len(_rows(pg_schema)) == 4
+    store.engine.dispose()
