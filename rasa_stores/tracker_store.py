@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy.exc
-from rasa.core.tracker_store import SQLTrackerStore
+import sqlalchemy.orm
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.events import ActionExecuted, ConversationPaused, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -76,7 +77,15 @@ class ScrubbingTrackerStore(SQLTrackerStore):
             # a broker would publish the events unscrubbed, to a place we do not control
             raise ValueError("ScrubbingTrackerStore publishes to no event broker: remove it")
         self.region = region
-        super().__init__(domain=domain, host=rasa_database_url(host), **kwargs)
+        url = rasa_database_url(host)
+        super().__init__(domain=domain, host=url, **kwargs)
+        # Rasa's engine hands out pooled connections unchecked: after PostgreSQL restarts, each
+        # one left in the pool would fail a turn. Checked before use, a dead one is replaced.
+        self.engine.dispose()
+        self.engine = sqlalchemy.create_engine(
+            self.engine.url, pool_pre_ping=True, **create_engine_kwargs(url)
+        )
+        self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool

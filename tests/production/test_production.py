@@ -9,9 +9,13 @@ the Redis keys and the stack's log are read back for it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import socket
 import subprocess
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +26,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import MODEL, ROOT, answers, started
+from tests.e2e.conftest import MODEL, ROOT, started
 
 _OFFSET = int(os.environ.get("E2E_PORT_OFFSET", "0"))
 LB, ACTIONS_LB = 16005 + _OFFSET, 16055 + _OFFSET
@@ -43,6 +47,51 @@ MESSAGES = [
 ]
 
 
+class Gate:
+    """A TCP relay between Rasa's tracker store and PostgreSQL that the test can close:
+    closed, it drops every open connection and refuses new ones (PostgreSQL down)."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target, self.open = target, True
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.live: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            client, _ = self.listener.accept()
+            if not self.open:
+                client.close()
+                continue
+            upstream = socket.create_connection(self.target)
+            self.live += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                with contextlib.suppress(OSError):
+                    s.close()
+
+    def close(self) -> None:
+        self.open = False
+        for s in self.live:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+        self.live.clear()
+
+
+GATE: Gate | None = None
+
+
 def _sql(statement: str) -> None:
     engine = create_engine(PG, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
@@ -55,12 +104,18 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Clien
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` first (make test does)")
     LOG.parent.mkdir(parents=True, exist_ok=True)
+    global GATE
     _sql(f'CREATE SCHEMA "{SCHEMA}"')
     url = f"{PG}?options=-csearch_path%3D{SCHEMA}"
+    GATE = Gate(("127.0.0.1", 5432))  # TEST_DATABASE_URL's host is 127.0.0.1:5432
+    tracker_url = (
+        f"postgresql://postgres@127.0.0.1:{GATE.port}/test?options=-csearch_path%3D{SCHEMA}"
+    )
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("APP_PROFILE", "RASA_URL")},
         "APP_VAR_DIR": str(tmp_path_factory.mktemp("var")),
         "DATABASE_URL": url,
+        "TRACKER_STORE_URL": tracker_url,
         "REDIS_URL": REDIS_URL,
         "REDIS_KEY_PREFIX": REDIS_PREFIX,
         "RASA_PORT": str(LB),
@@ -84,10 +139,15 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Clien
     client = httpx.Client(timeout=60)
 
     def ready() -> bool:
+        """Every replica in service behind the load balancer (its health checks say so)."""
+        log = LOG.read_text(encoding="utf-8", errors="replace") if LOG.exists() else ""
         return all(
-            answers(client, f"http://127.0.0.1:{port}/")
-            for port in (16105 + _OFFSET, 16106 + _OFFSET)
-        ) and answers(client, f"http://127.0.0.1:{ACTIONS_LB}/health")
+            f"Server {backend} is UP" in log
+            for backend in (
+                "rasa_replicas/rasa1", "rasa_replicas/rasa2",
+                "action_replicas/actions1", "action_replicas/actions2",
+            )
+        )  # fmt: skip
 
     try:
         with started(
@@ -175,6 +235,39 @@ def test_erasure_through_rasas_api_deletes_the_rows(production: httpx.Client) ->
     )
     assert response.status_code == 200
     assert _rows(sender) == []
+
+
+def test_with_postgresql_down_the_person_hears_try_again_then_resumes(
+    production: httpx.Client,
+) -> None:
+    """Rasa Open Source would answer as if the person were new (FailSafeTrackerStore); here
+    they are told to try again in a few minutes, with the IOM contact, and when PostgreSQL is
+    back the conversation goes on where it was."""
+    assert GATE is not None
+    sender = uuid.uuid4().hex
+    _say(production, sender, "hola")
+    _say(production, sender, "necesito ayuda con mi permiso de trabajo")
+    before = len(_rows(sender))
+    GATE.close()
+    try:
+        started_at = time.monotonic()
+        answer = _say(production, sender, "¿dónde queda la oficina?")
+        took = time.monotonic() - started_at
+    finally:
+        GATE.open = True
+    assert took < 10
+    assert len(answer) == 1
+    assert "Inténtalo de nuevo en unos minutos" in answer[0]["text"]
+    assert "+507 305-3350" in answer[0]["text"]
+    assert len(_rows(sender)) == before  # nothing written of the turn that was refused
+    again = _say(production, sender, "gracias")
+    assert again and "Inténtalo de nuevo" not in again[0]["text"]
+    tracker = production.get(
+        f"http://127.0.0.1:{LB}/conversations/{sender}/tracker", params={"token": TOKEN}
+    ).json()
+    said = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+    assert said[:2] == ["hola", "necesito ayuda con mi permiso de trabajo"]
+    assert said[-1] == "gracias"
 
 
 def test_the_production_profile_refuses_development_keys(tmp_path: Path) -> None:
