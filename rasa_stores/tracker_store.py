@@ -63,6 +63,8 @@ def rasa_database_url(url: str) -> str:
 class ScrubbingTrackerStore(SQLTrackerStore):
     """`SQLTrackerStore` that scrubs every event it writes (see the module's docstring)."""
 
+    engine: sqlalchemy.engine.Engine
+
     def __init__(
         self,
         domain: Any = None,
@@ -81,9 +83,10 @@ class ScrubbingTrackerStore(SQLTrackerStore):
         super().__init__(domain=domain, host=url, **kwargs)
         # Rasa's engine hands out pooled connections unchecked: after PostgreSQL restarts, each
         # one left in the pool would fail a turn. Checked before use, a dead one is replaced.
-        self.engine.dispose()
+        rasas = self.engine
+        rasas.dispose()
         self.engine = sqlalchemy.create_engine(
-            self.engine.url, pool_pre_ping=True, **create_engine_kwargs(url)
+            rasas.url, pool_pre_ping=True, **create_engine_kwargs(url)
         )
         self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
 
