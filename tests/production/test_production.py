@@ -162,6 +162,23 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Clien
             subprocess.run(["redis-cli", "-u", REDIS_URL, "DEL", key], capture_output=True)
 
 
+def _every_table() -> str:
+    """Every row of every table of the stack's schema, as text (found by inspection)."""
+    engine = create_engine(PG)
+    with engine.connect() as connection:
+        names = connection.execute(
+            text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
+            {"s": SCHEMA},
+        ).scalars()
+        dump = [
+            " ".join(str(v) for v in row)
+            for name in list(names)
+            for row in connection.execute(text(f'SELECT * FROM "{SCHEMA}"."{name}"'))
+        ]
+    engine.dispose()
+    return "\n".join(dump)
+
+
 def _redis_keys() -> list[str]:
     """The stack's keys in Redis (redis-cli: the application's environment has no client)."""
     done = subprocess.run(
@@ -202,6 +219,10 @@ def test_a_conversation_through_the_load_balancer_keeps_nothing_personal(
     for value in (PHONE, "6000-0000", EMAIL, NAME, CEDULA):
         assert value not in dump, f"{value} kept in PostgreSQL"
     assert "[PHONE]" in dump and "[EMAIL]" in dump
+    # and no table of the database, the application's included, holds them either
+    everything = _every_table()
+    for value in (PHONE, EMAIL, NAME, CEDULA):
+        assert value not in everything, f"{value} kept in PostgreSQL"
     # the conversation is one, whichever replica answered each message
     tracker = production.get(
         f"http://127.0.0.1:{LB}/conversations/{sender}/tracker", params={"token": TOKEN}
@@ -235,6 +256,7 @@ def test_erasure_through_rasas_api_deletes_the_rows(production: httpx.Client) ->
     )
     assert response.status_code == 200
     assert _rows(sender) == []
+    assert not [key for key in _redis_keys() if sender in key]
 
 
 def test_with_postgresql_down_the_person_hears_try_again_then_resumes(
