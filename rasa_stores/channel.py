@@ -1,14 +1,16 @@
 """Rasa's REST channel, at the same address, saying "try again" when the tracker store is down.
 
 The only change to Rasa's `RestInput`: each message is handled inside a `Turn`
-(rasa_stores/tracker_store.py). When the tracker store could not be read during the turn, the
-answer Rasa collected (nothing: the placeholder conversation is paused) is replaced by the
-gateway's own "unavailable" text (bot/texts.py: try again in a few minutes, the IOM contact,
-911), in both languages, Spanish first, as the gateway says it without a language hint.
+(rasa_stores/tracker_store.py). When the tracker store could not be read during the turn, or
+the turn failed (Redis down: the lock store cannot issue a ticket), the answer Rasa collected
+(nothing) is replaced by the gateway's own "unavailable" text (bot/texts.py: try again in a
+few minutes, the IOM contact, 911), in both languages, Spanish first, as the gateway says it
+without a language hint.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,6 +19,8 @@ from rasa.core.channels.rest import RestInput
 
 from bot.texts import text
 from rasa_stores.tracker_store import TURN, Turn
+
+logger = logging.getLogger(__name__)
 
 
 class ProductionRestInput(RestInput):
@@ -42,6 +46,12 @@ async def handle_turn(
     token = TURN.set(turn)
     try:
         await on_new_message(message)
+    except Exception as exc:
+        # Rasa's channel would log the failure with the person's text (rest.message.received.
+        # failure): only the kind is logged here, and the person is told to try again.
+        logger.error("turn failed (%s.%s): answered 'try again'", type(exc).__module__,
+                     type(exc).__name__)  # fmt: skip
+        turn.unavailable = True
     finally:
         TURN.reset(token)
     if turn.unavailable and isinstance(message.output_channel, CollectingOutputChannel):

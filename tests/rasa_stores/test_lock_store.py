@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 
+import pytest
 from rasa.core.lock_store import RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
@@ -104,3 +106,26 @@ def test_an_expired_ticket_no_longer_holds_the_conversation(redis_prefix: str) -
         return again is not None and not again.is_locked(waiting)
 
     assert asyncio.run(later())
+
+
+def test_with_redis_down_the_person_hears_try_again_and_no_text_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from rasa_stores.channel import handle_turn
+
+    down = IncrLockStore(url="redis://127.0.0.1:9/0", socket_timeout=1)  # nothing listens
+
+    async def rasa(message: UserMessage) -> None:  # what Rasa's Agent does first
+        async with down.lock(message.sender_id):
+            raise AssertionError("the lock cannot be had with Redis down")
+
+    collector = CollectingOutputChannel()
+    text = "me llamo Ana Pérez, +507 6000-0000"
+    with caplog.at_level(logging.DEBUG):
+        turn = asyncio.run(handle_turn(rasa, UserMessage(text, collector, "c")))
+    assert turn.unavailable
+    assert "try again in a few minutes" in collector.messages[0]["text"]
+    assert "LockError" in caplog.text
+    assert "Ana" not in caplog.text and "6000" not in caplog.text
