@@ -90,6 +90,7 @@ class Gate:
 
 
 GATE: Gate | None = None
+REDIS_GATE: Gate | None = None
 
 
 def _sql(statement: str) -> None:
@@ -104,10 +105,11 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Clien
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` first (make test does)")
     LOG.parent.mkdir(parents=True, exist_ok=True)
-    global GATE
+    global GATE, REDIS_GATE
     _sql(f'CREATE SCHEMA "{SCHEMA}"')
     url = f"{PG}?options=-csearch_path%3D{SCHEMA}"
     GATE = Gate(("127.0.0.1", 5432))  # TEST_DATABASE_URL's host is 127.0.0.1:5432
+    REDIS_GATE = Gate(("127.0.0.1", 6379))  # TEST_REDIS_URL's
     tracker_url = (
         f"postgresql://postgres@127.0.0.1:{GATE.port}/test?options=-csearch_path%3D{SCHEMA}"
     )
@@ -116,7 +118,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Clien
         "APP_VAR_DIR": str(tmp_path_factory.mktemp("var")),
         "DATABASE_URL": url,
         "TRACKER_STORE_URL": tracker_url,
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": f"redis://127.0.0.1:{REDIS_GATE.port}/0",
         "REDIS_KEY_PREFIX": REDIS_PREFIX,
         "RASA_PORT": str(LB),
         "ACTION_SERVER_PORT": str(ACTIONS_LB),
@@ -290,6 +292,27 @@ def test_with_postgresql_down_the_person_hears_try_again_then_resumes(
     said = [e["text"] for e in tracker["events"] if e["event"] == "user"]
     assert said[:2] == ["hola", "necesito ayuda con mi permiso de trabajo"]
     assert said[-1] == "gracias"
+
+
+def test_with_redis_down_the_person_hears_try_again_then_resumes(
+    production: httpx.Client,
+) -> None:
+    assert REDIS_GATE is not None
+    sender = uuid.uuid4().hex
+    _say(production, sender, "hola")
+    REDIS_GATE.close()
+    try:
+        started_at = time.monotonic()
+        answer = _say(production, sender, "necesito ayuda con mi permiso de trabajo")
+        took = time.monotonic() - started_at
+    finally:
+        REDIS_GATE.open = True
+    assert took < 10
+    assert len(answer) == 1 and "try again in a few minutes" in answer[0]["text"]
+    again = _say(production, sender, "gracias")
+    assert again and "Inténtalo de nuevo" not in again[0]["text"]
+    log = Path(LOG).read_text(encoding="utf-8", errors="replace")
+    assert "necesito ayuda con mi permiso" not in log  # Rasa's channel would have logged it
 
 
 def test_the_production_profile_refuses_development_keys(tmp_path: Path) -> None:
