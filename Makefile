@@ -26,13 +26,14 @@ DETERMINISTIC := PYTHONHASHSEED=0 TF_DETERMINISTIC_OPS=1 TF_ENABLE_ONEDNN_OPTS=0
 	TF_INTER_OP_PARALLELISM_THREADS=1 TF_INTRA_OP_PARALLELISM_THREADS=2
 
 .PHONY: help setup generate train run test test-unit test-console validate test-stories eval \
-	check-leakage compare compare-language lint lock clean console-messages \
+	check-leakage compare compare-language lint lock clean console-messages run-production purge \
 	directory-init bench-directory bench-console
 
 help:
 	@echo "make run    set up what is missing, train if needed, start Rasa + action server"
 	@echo "make test   unit tests, data validation, test stories, NLU evaluation, stack test"
 	@echo "make train | eval | compare | lint | generate | setup | lock | clean"
+	@echo "make run-production (PostgreSQL, Redis, 2 replicas: docs/deploy.md) | purge (retention)"
 	@echo "make test-console (browser tests of the console) | console-messages (gettext catalogues)"
 
 ## --- environments ---------------------------------------------------------------
@@ -122,9 +123,20 @@ run: setup $(MODEL) $(CONSOLE_MO) $(if $(DATABASE_URL),directory-init,$(DIRECTOR
 	else echo "Telegram and WhatsApp: not configured (set TELEGRAM_TOKEN and/or WHATSAPP_*): gateway not started"; fi
 	APP_PROFILE=development $(APP_VENV)/bin/honcho start -f Procfile rasa actions console $(if $(GATEWAY_CHANNELS),gateway)
 
+# The production profile (scripts/run-production, docs/deploy.md): chosen by the environment
+# alone (DATABASE_URL, TRACKER_STORE_URL, REDIS_URL, secrets); two Rasa replicas and two
+# action servers behind HAProxy on 127.0.0.1:5005, the gateway, the console, the daily purge.
+run-production: setup $(MODEL) $(CONSOLE_MO)
+	scripts/run-production
+
+# Retention: conversations and closed handoffs older than RETENTION_DAYS (30) deleted.
+purge: $(APP_STAMP)
+	scripts/purge
+
 ## --- quality --------------------------------------------------------------------
 test: setup lint test-unit test-console validate test-stories eval
 	$(APP_PY) -m pytest -q tests/e2e
+	$(APP_PY) -m pytest -q tests/production
 
 test-unit: setup
 	$(APP_PY) -m tools.nlu_export --check
@@ -132,6 +144,7 @@ test-unit: setup
 	$(APP_PY) -m pytest -q tests/store tests/privacy tests/content tests/casework tests/directory tests/tools
 	$(APP_PY) -m pytest -q tests/actions tests/gateways
 	$(RASA_PY) -m pytest -q -p no:cacheprovider tests/nlu
+	$(RASA_PY) -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning tests/rasa_stores
 
 # The console in Debian's headless Chromium (/usr/bin/chromium; the tests fail without it).
 test-console: $(APP_STAMP) $(CONSOLE_MO)

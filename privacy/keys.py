@@ -220,10 +220,39 @@ def _development_value(spec: Secret, path: Path) -> str:
     return value
 
 
+def production_problems(
+    environ: Mapping[str, str] | None = None, *, var_dir: Path | None = None
+) -> list[str]:
+    """What keeps this environment from being the production profile: the development profile
+    asked for, a secret unset or unusable, or a secret that is this checkout's development key
+    (copied from var/, it is known to anyone who had the checkout)."""
+    env = os.environ if environ is None else environ
+    if development_profile(env):
+        return [f"{PROFILE_VARIABLE}={DEVELOPMENT} is the embedded profile: unset it"]
+    folder = var_dir or Path(env.get("APP_VAR_DIR", "").strip() or VAR_DIR)
+    problems = []
+    for name, spec in SECRETS.items():
+        try:
+            value = secret(name, env)
+        except KeyConfigError as exc:
+            problems.append(str(exc))
+            continue
+        dev = folder / spec.dev_file
+        if dev.exists() and dev.read_text(encoding="utf-8").strip() == value:
+            problems.append(f"{name} is the development key of {dev}: set a key of its own")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m privacy.keys check NAME...` (exit 2 with the reason when one is unusable) and
-    `python -m privacy.keys print NAME` (for the start scripts: the value, on standard output)."""
+    """`python -m privacy.keys check NAME...` (exit 2 with the reason when one is unusable),
+    `python -m privacy.keys print NAME` (for the start scripts: the value, on standard output)
+    and `python -m privacy.keys production` (exit 2 unless every secret is a production one)."""
     args = sys.argv[1:] if argv is None else argv
+    if args == ["production"]:
+        problems = production_problems()
+        for problem in problems:
+            print(f"refusing to start the production profile: {problem}", file=sys.stderr)
+        return 2 if problems else 0
     if len(args) < 2 or args[0] not in ("check", "print") or not set(args[1:]) <= set(SECRETS):
         print(f"usage: python -m privacy.keys check|print {'|'.join(SECRETS)}...", file=sys.stderr)
         return 64

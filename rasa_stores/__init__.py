@@ -1,0 +1,5 @@
+"""What Rasa loads by module path in the production profile (endpoints.production.yml,
+credentials.production.yml): a tracker store that scrubs before it writes, a lock store whose
+tickets are atomic on Redis, and a REST channel that says "try again" when the tracker store
+cannot be read. It runs inside Rasa's environment (.venv-rasa) and imports of the application
+only the scrubbing rules (privacy/) and the gateway's fallback texts (bot/texts.py)."""
