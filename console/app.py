@@ -647,6 +647,12 @@ def create_app(settings: Settings) -> Flask:
         UsersView(ConsoleUser, orm, name=lazy_gettext("Users"), endpoint="users", url="/users")
     )
 
+    # --- reports and open data (#13): their own modules, one call here (imported here: they
+    # build on RoleView above) ---
+    from console import reports_views
+
+    reports_views.register(app, admin)
+
     @app.route("/lang/<code>")
     def language(code: str) -> BaseResponse:
         if code in LANGUAGES:
