@@ -40,6 +40,7 @@ from referral_directory.models import (
     Service,
     ServiceArea,
     ServiceAtLocation,
+    ServiceSearch,
     TaxonomyTerm,
 )
 from referral_directory.records import stable_id
@@ -193,17 +194,14 @@ def _services(s: Session, query: Query, index: PlaceIndex) -> Select[tuple[Servi
             )
         )
     if query.corregimiento:
+        # the bot's search keys: a service is found at a place it serves or lies in, and at
+        # each ancestor of those; the corregimiento's chain reads them at every level
         places = _corregimiento_places(index, query.corregimiento)
         stmt = stmt.where(
-            or_(
-                exists().where(
-                    ServiceArea.service_id == Service.id, ServiceArea.place_id.in_(places)
-                ),
-                exists().where(
-                    ServiceAtLocation.service_id == Service.id,
-                    ServiceAtLocation.location_id == Location.id,
-                    Location.place_id == places[0],
-                ),
+            Service.id.in_(
+                select(ServiceSearch.service_id).where(
+                    ServiceSearch.place_id.in_(places), ServiceSearch.service_type == ""
+                )
             )
         )
     return stmt
