@@ -21,7 +21,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import Engine, func, select
 
@@ -39,6 +39,8 @@ UNKNOWN: Final = "unknown"
 #: a longer range is a slow page and a wide table; a year and a bit covers any report
 MAX_DAYS: Final = 3 * 366
 TOP_SERVICES: Final = 10
+#: months and days are the programme's: Panama's time, UTC-5 all year (no daylight saving)
+PANAMA: Final = dt.timezone(dt.timedelta(hours=-5), "America/Panama")
 
 
 class ReportError(ValueError):
@@ -53,8 +55,10 @@ class Period:
     end: dt.date
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        start = dt.datetime.combine(self.start, dt.time(), dt.UTC)
-        return start, dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), dt.UTC)
+        """The range in UTC, as the tables keep time, from Panama's midnights."""
+        start = dt.datetime.combine(self.start, dt.time(), PANAMA)
+        end = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), PANAMA)
+        return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
     def months(self) -> list[str]:
         out, year, month = [], self.start.year, self.start.month
@@ -66,7 +70,7 @@ class Period:
 
 def default_period(today: dt.date | None = None) -> Period:
     """The last twelve months, this one included."""
-    today = today or dt.datetime.now(dt.UTC).date()
+    today = today or dt.datetime.now(PANAMA).date()
     first = today.replace(day=1)
     year, month = (first.year - 1, first.month + 1) if first.month < 12 else (first.year, 1)
     return Period(dt.date(year, month, 1), today)
@@ -109,7 +113,19 @@ def check_dimension(raw: str | None) -> str:
 
 
 def _month(moment: dt.datetime) -> str:
-    return f"{moment.year:04d}-{moment.month:02d}"
+    """The month in Panama of a time the tables keep (UTC; SQLite gives it back naive)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    local = moment.astimezone(PANAMA)
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def _month_sql(column: Any, dialect: str) -> Any:
+    """The same month computed by the database, so that a year of the log groups into a few
+    hundred rows there rather than some 80,000 (hour x value) here."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone(PANAMA.tzname(None), column), "YYYY-MM")
+    return func.strftime("%Y-%m", column, "-5 hours")
 
 
 @dataclass(frozen=True)
@@ -162,14 +178,16 @@ def referrals(period: Period, dimension: str, *, engine: Engine | None = None) -
     start, end = period.bounds()
     months = period.months()
     counts: dict[tuple[str, str], int] = defaultdict(int)
-    with db.session(engine) as s:
+    eng = engine or db.engine()
+    month = _month_sql(ReferralRequest.hour, eng.dialect.name).label("month")
+    with db.session(eng) as s:
         rows = s.execute(
-            select(ReferralRequest.hour, column, func.count())
+            select(month, column, func.count())
             .where(ReferralRequest.hour >= start, ReferralRequest.hour < end)
-            .group_by(ReferralRequest.hour, column)
+            .group_by(month, column)
         )
-        for hour, value, n in rows:
-            counts[(_month(hour), value or UNKNOWN)] += n
+        for label, value, n in rows:
+            counts[(label, value or UNKNOWN)] += n
     return _cross(dimension, months, counts)
 
 

@@ -128,7 +128,7 @@ class ReportsView(RoleView):
 
     @expose("/summary")
     def summary(self) -> ViewResult:
-        month = request.args.get("month") or dt.datetime.now(dt.UTC).strftime("%Y-%m")
+        month = request.args.get("month") or dt.datetime.now(reports.PANAMA).strftime("%Y-%m")
         try:
             found = reports.summary(month)
         except ReportError as exc:
