@@ -9,6 +9,7 @@ caseworker's page should hold their cases, not the whole log.
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from flask import Flask, Response, request
 from flask_admin import Admin, expose
@@ -18,6 +19,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from console import charts, hsds_api, reports
 from console.app import RoleView, topic_label, waiting_text
 from console.reports import ReportError
+from store import db
 
 ViewResult = str | BaseResponse
 
@@ -46,6 +48,24 @@ def duration(value: dt.timedelta | None) -> str:
     return "—" if value is None else waiting_text(value)
 
 
+#: the page and the two charts it shows ask for the same table within a second: computed once
+#: (a year over 100k referral rows is a scan of them all), kept this long
+CACHE_SECONDS = 30.0
+_tables: dict[tuple[str, reports.Period, str], tuple[float, reports.CrossTable]] = {}
+
+
+def referrals(period: reports.Period, dimension: str) -> reports.CrossTable:
+    now = time.monotonic()
+    for key in [k for k, (at, _) in _tables.items() if now - at > CACHE_SECONDS]:
+        _tables.pop(key, None)
+    key = (str(db.engine().url), period, dimension)
+    found = _tables.get(key)
+    if found is None:
+        found = (now, reports.referrals(period, dimension))
+        _tables[key] = found
+    return found[1]
+
+
 def _bad(message: str) -> Response:
     return Response(
         gettext("Cannot make this report: %(why)s", why=message) + "\n",
@@ -67,7 +87,7 @@ class ReportsView(RoleView):
             period, dimension = self._args()
         except ReportError as exc:
             return _bad(str(exc))
-        cross = reports.referrals(period, dimension)
+        cross = referrals(period, dimension)
         hand = reports.handoffs(period)
         query = {"start": period.start.isoformat(), "end": period.end.isoformat(), "by": dimension}
         return self.render(
@@ -89,7 +109,7 @@ class ReportsView(RoleView):
             period, dimension = self._args()
         except ReportError as exc:
             return _bad(str(exc))
-        cross = reports.referrals(period, dimension)
+        cross = referrals(period, dimension)
         name = f"referrals-{dimension}-{period.start}-{period.end}.csv"
         return Response(
             cross.csv(),
@@ -106,7 +126,7 @@ class ReportsView(RoleView):
                 raise ReportError(f"chart: months or values, not {kind!r}")
         except ReportError as exc:
             return _bad(str(exc))
-        cross = reports.referrals(period, dimension)
+        cross = referrals(period, dimension)
         if kind == "months":
             png = charts.bars(
                 gettext("Referral requests by month"), cross.rows, cross.table.row_totals

@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from sqlalchemy import select
 
-from casework.records import flag_service, open_handoff
+from casework.records import close_handoff, flag_service, open_handoff
 from console import directory
 from referral_directory import api
 from referral_directory.models import Service, ValueSource
@@ -256,8 +256,8 @@ def test_unknown_ids_are_404(client: httpx.Client) -> None:
 
 def test_nothing_private_is_published(client: httpx.Client) -> None:
     closed = stable_id("service:oim-panama")
-    flag_service(closed, "wrong_data")
-    open_handoff(
+    flag_id = flag_service(closed, "wrong_data")
+    handoff_id = open_handoff(
         conversation_key="k" * 64,
         channel="telegram",
         language="es",
@@ -285,6 +285,8 @@ def test_nothing_private_is_published(client: httpx.Client) -> None:
         assert notes and not [n for n in notes if n in dump]
     finally:
         api.update(closed, status="active", actor="staff@example.org")
+        close_handoff(handoff_id)
+        directory.resolve_flag(flag_id)
 
 
 def test_tabular_export_has_the_csv_files_and_datapackage(client: httpx.Client) -> None:
