@@ -280,7 +280,9 @@ Measured on {dt.date.today().isoformat()} with `make bench-reports`
 
 The seed directory plus invented services (90 % active, spread over the place hierarchy like
 a grown directory), SQLite; the console served by Werkzeug on 127.0.0.1, one request at a time.
-Pages of 50 unless said; times from the request to the last byte of the answer.
+Pages of 50 unless said; times from the request to the last byte of the answer. *Load avg*
+is the 1-minute load average just before each row: above the number of cores, other work
+(a Rasa training, other tests) competed for them and the times are upper bounds.
 
 | services | request | requests | p50 ms | p95 ms | max ms | load avg |
 |---:|---|---:|---:|---:|---:|---:|
@@ -290,6 +292,9 @@ Pages of 50 unless said; times from the request to the last byte of the answer.
 
 An invented log over 2025 ({args.referrals:,} referral requests, one in thirty with a handoff,
 each handoff replied to and closed), SQLite, signed in as staff; median of 5 requests each.
+"Alone": each request computes its table (the page's 30-second cache emptied first); the last
+row is the page, the two charts it shows and the CSV one after the other, as a coordinator
+loads them (the charts and the CSV reuse the page's table).
 
 | what | requests | median ms | max ms |
 |---|---:|---:|---:|
