@@ -27,7 +27,7 @@ DETERMINISTIC := PYTHONHASHSEED=0 TF_DETERMINISTIC_OPS=1 TF_ENABLE_ONEDNN_OPTS=0
 
 .PHONY: help setup generate train run test test-unit test-console validate test-stories eval \
 	check-leakage compare compare-language lint lock clean console-messages run-production purge \
-	directory-init bench-directory bench-console
+	directory-init bench-directory bench-console bench-reports
 
 help:
 	@echo "make run    set up what is missing, train if needed, start Rasa + action server"
@@ -90,6 +90,10 @@ $(DIRECTORY_DB): $(DIRECTORY_INPUTS) | $(APP_STAMP)
 # Search p50/p95 with 1k, 10k, 100k generated services on SQLite and PostgreSQL (slow).
 bench-directory: $(APP_STAMP)
 	$(APP_PY) -m tools.bench_directory --out reports/directory_benchmark.md
+
+# /hsds/services p50/p95 at 1k and 10k services; a year of reports over 100k referral rows.
+bench-reports: $(APP_STAMP) $(CONSOLE_MO)
+	$(APP_PY) -m tools.bench_reports --out reports/reports_benchmark.md
 
 ## --- web console ------------------------------------------------------------------
 # The gettext catalogues (Spanish first, English): .po and compiled .mo are committed; a .po

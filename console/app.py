@@ -693,6 +693,12 @@ def create_app(settings: Settings) -> Flask:
         TryBotView(settings.rasa_url, name=lazy_gettext("Try the bot"), endpoint="try", url="/try")
     )
 
+    # --- reports and open data (#13): their own modules, one call here (imported here: they
+    # build on RoleView above) ---
+    from console import reports_views
+
+    reports_views.register(app, admin)
+
     @app.route("/lang/<code>")
     def language(code: str) -> BaseResponse:
         if code in LANGUAGES:
