@@ -1,9 +1,10 @@
 """The public HSDS 3.0 API over real HTTP, every answer checked against the official schemas.
 
-The schemas are Open Referral's, copied unchanged in ../shared/hsds (HSDS_SCHEMA_DIR to point
-elsewhere): every list page and every single object the API returns for the seed directory is
-validated, the filters and ndjson are checked against the directory itself, and nothing that
-is not published (closed services, flags, handoffs, the audit trail, staff's notes) appears.
+The schemas are Open Referral's (CC BY-SA 4.0), copied unchanged from ../shared/hsds into
+tests/hsds_schema so a clean clone has them (HSDS_SCHEMA_DIR to point elsewhere): every list
+page and every single object the API returns for the seed directory is validated, the filters
+and ndjson are checked against the directory itself, and nothing that is not published (closed
+services, flags, handoffs, the audit trail, staff's notes) appears.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from store import db
 from tests.console.stack import Console
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMAS = Path(os.environ.get("HSDS_SCHEMA_DIR", ROOT.parent / "shared" / "hsds")) / "schema"
+SCHEMAS = Path(os.environ.get("HSDS_SCHEMA_DIR", ROOT / "tests" / "hsds_schema")) / "schema"
 IOM = stable_id("service:oim-panama")
 
 
