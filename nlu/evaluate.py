@@ -118,7 +118,11 @@ def load_examples(test_dirs: list[Path], training_dir: Path | None = None) -> li
 
     seen: set[str] = set()
     if training_dir is not None:
-        seen = {folded_key(m.get("text")) for m in load_data(str(training_dir)).intent_examples}
+        # an emoji-only message folds to nothing: it is compared as written
+        seen = {
+            folded_key(m.get("text")) or m.get("text")
+            for m in load_data(str(training_dir)).intent_examples
+        }
     examples: list[Example] = []
     paths = [p for d in test_dirs for p in (sorted(d.glob("*.yml")) if d.is_dir() else [d])]
     for path in paths:
@@ -134,7 +138,7 @@ def load_examples(test_dirs: list[Path], training_dir: Path | None = None) -> li
                     language,
                     message.get("intent"),
                     places,
-                    folded_key(text) in seen,
+                    (folded_key(text) or text) in seen,
                     set_name(path),
                     str(category) if category else None,
                 )
