@@ -351,14 +351,16 @@ def service_page(hits: Sequence[ServiceHit], place: str, language: str, offset: 
 def referral_card(hits: Sequence[ServiceHit], language: str) -> str:
     """A compact text the person can keep or forward: name, phone, address only, each that
     its source does not confirm marked "confirm before you go" (after the name: the service
-    is not confirmed still operating)."""
+    is not confirmed still operating), and a service staff have not verified marked so."""
     w = words(language)
     lines = [f"🧾 {w['card_title']}"]
     for hit in hits:
         shown = (("phone", hit["phone"]), ("address", hit["address"]))
         contact = " · ".join(v + _unconfirmed(hit, k, w) for k, v in shown if v)
         name = hit["name"] + _unconfirmed(hit, "status", w)
-        lines.append(f"• {name}" + (f": {contact}" if contact else ""))
+        # a service staff have not verified says so on the card too, as in the list
+        unverified = "" if hit.get("assured_date") else f" (⚠ {w['not_verified']})"
+        lines.append(f"• {name}{unverified}" + (f": {contact}" if contact else ""))
     lines.append("Emergencias / Emergency: 911")
     return "\n".join(lines)
 

@@ -393,3 +393,10 @@ def test_a_bilingual_organization_name_is_shown_in_the_person_s_language() -> No
     # one name only, or a slash inside a name: shown as it is
     assert replies.organization_name("HIAS Panamá", "en") == "HIAS Panamá"
     assert replies.organization_name("A / B / C", "es") == "A / B / C"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_service_staff_have_not_verified_says_so_on_the_card(language: str) -> None:
+    card = replies.referral_card([hit(1), hit(2, assured_date=None)], language).splitlines()
+    assert NOT_VERIFIED[language] not in card[1]
+    assert card[2].startswith(f"• Servicio número 2 (⚠ {NOT_VERIFIED[language]}): ")
