@@ -50,6 +50,11 @@ def _page() -> hsds.PageInfo:
     return hsds.parse_page(request.args.get("page"), request.args.get("per_page"))
 
 
+def _paging() -> hsds.PageInfo | None:
+    """The page asked for, or None for ndjson, which gives every result."""
+    return None if _format() == "ndjson" else _page()
+
+
 def _ndjson(items: list[dict[str, Any]]) -> Response:
     return Response(hsds.ndjson(items), mimetype=NDJSON)
 
@@ -114,7 +119,7 @@ def services() -> Response:
     is_minimal = hsds.parse_bool(args.get("minimal"), "minimal")
     if full and is_minimal:
         raise hsds.ParamError("full and minimal cannot both be true")
-    page = None if _format() == "ndjson" else _page()
+    page = _paging()
     index = place_index()
     with db.session() as s:
         total, items = hsds.service_page(s, query, index, page, full=full)
@@ -130,7 +135,7 @@ def service(service_id: str) -> Response:
 
 @blueprint.get("/organizations")
 def organizations() -> Response:
-    page = None if _format() == "ndjson" else _page()
+    page = _paging()
     full = hsds.parse_bool(request.args.get("full_service"), "full_service")
     with db.session() as s:
         total, rows = hsds.organizations(s, request.args.get("search", "").strip(), page)
@@ -183,7 +188,7 @@ def taxonomy_term(term_id: str) -> Response:
 
 @blueprint.get("/service_at_locations")
 def service_at_locations() -> Response:
-    page = None if _format() == "ndjson" else _page()
+    page = _paging()
     full = hsds.parse_bool(request.args.get("full"), "full")
     with db.session() as s:
         total, items = hsds.services_at_locations(s, place_index(), page, full=full)
