@@ -27,7 +27,7 @@ DETERMINISTIC := PYTHONHASHSEED=0 TF_DETERMINISTIC_OPS=1 TF_ENABLE_ONEDNN_OPTS=0
 
 .PHONY: help setup generate train run test test-unit test-console validate test-stories eval \
 	check-leakage compare compare-language lint lock clean console-messages run-production purge \
-	directory-init bench-directory bench-console bench-reports
+	directory-init bench-directory bench-console bench-reports bench
 
 help:
 	@echo "make run    set up what is missing, train if needed, start Rasa + action server"
@@ -73,6 +73,14 @@ $(MODEL): $(RASA_STAMP) $(TRAINING_INPUTS)
 	@touch $@
 
 train: $(MODEL)
+
+## --- benchmarks ---------------------------------------------------------------------
+# docs/benchmarks.md and docs/bench/*.png (tools/bench.py): NLU against Rasa's default
+# pipeline, REST latency at 1/8/32 at once and the 200-conversation load test on the embedded
+# and production profiles, SANIC_WORKERS, memory, start time, directory search. Slow (30 min and
+# more); BENCH=latency,load make bench runs parts. Uses the machine's PostgreSQL and Redis.
+bench: $(APP_STAMP) $(MODEL)
+	$(APP_PY) -m tools.bench --out docs/benchmarks.md
 
 ## --- referral directory -------------------------------------------------------------
 # Migrate (Alembic) and load the seed into DATABASE_URL, else var/directory.sqlite. Idempotent.
