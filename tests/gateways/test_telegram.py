@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 
@@ -201,6 +202,22 @@ async def test_rasa_down_gets_a_try_again_reply_with_the_iom_contact(
         await wait_for(lambda: len(fake_telegram.sent(user)) == 2)  # still running
     assert f"{contact}: +507 305-3350, iompanama@iom.int" in reply["text"]
     assert "911" in reply["text"]
+
+
+async def test_a_hung_rasa_gets_the_try_again_reply_within_the_gateways_bound(
+    fake_telegram: FakeTelegram, hung_url: str
+) -> None:
+    """Rasa accepts the connection and never answers: the person is told to try again when
+    the gateway's bound (rasa_timeout, 9 s in production) runs out, not after minutes."""
+    user = 610011
+    settings = settings_for(hung_url, telegram=fake_telegram, rasa_timeout=1.5)
+    async with running(settings):
+        started = time.monotonic()
+        fake_telegram.push(fake_telegram.text(user, "hola"))
+        [reply] = await wait_for(lambda: fake_telegram.sent(user), timeout=10)
+        took = time.monotonic() - started
+    assert "Inténtalo de nuevo en unos minutos" in reply["text"]
+    assert 1.4 < took < 4, f"answered after {took:.1f} s"
 
 
 async def test_a_rasa_error_also_gets_the_try_again_reply(
