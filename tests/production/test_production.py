@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import threading
@@ -26,7 +27,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import MODEL, ROOT, started
+from tests.e2e.conftest import MODEL, ROOT, answers, listener_pid, started, stopped, until
 
 _OFFSET = int(os.environ.get("E2E_PORT_OFFSET", "0"))
 LB, ACTIONS_LB = 16005 + _OFFSET, 16055 + _OFFSET
@@ -334,3 +335,118 @@ def test_the_production_profile_refuses_development_keys(tmp_path: Path) -> None
     assert done.returncode == 2
     assert "HASH_KEY is the development key" in done.stderr
     assert "RASA_TOKEN is not set" in done.stderr
+
+
+# --- faults: the action server hung or killed, a replica killed ------------------------------
+
+RASA_REPLICAS = (16105 + _OFFSET, 16106 + _OFFSET)
+ACTION_REPLICAS = (16155 + _OFFSET, 16156 + _OFFSET)
+#: a conversation that needs the action server at each turn: a topic, then the place asked for
+OPENING, FOLLOW_UP = "necesito ayuda con mi permiso de trabajo", "vivo en herrera"
+
+
+def _texts(client: httpx.Client, sender: str, message: str) -> list[str]:
+    return [str(m.get("text", "")) for m in _say(client, sender, message)]
+
+
+def _timed(client: httpx.Client, sender: str, message: str) -> tuple[list[str], float]:
+    started_at = time.monotonic()
+    said = _texts(client, sender, message)
+    return said, time.monotonic() - started_at
+
+
+def _slots(client: httpx.Client, sender: str) -> dict[str, Any]:
+    tracker = client.get(
+        f"http://127.0.0.1:{LB}/conversations/{sender}/tracker", params={"token": TOKEN}
+    ).json()
+    slots: dict[str, Any] = tracker["slots"]
+    return slots
+
+
+def _opened(client: httpx.Client) -> tuple[str, str]:
+    """A conversation and its control, each told the opening."""
+    sender, control = uuid.uuid4().hex, uuid.uuid4().hex
+    for who in (sender, control):
+        assert _say(client, who, OPENING)
+    return sender, control
+
+
+def _resumes(client: httpx.Client, sender: str, control: str) -> None:
+    """The conversation goes on where it was: answered as the control that met no fault."""
+    assert _texts(client, sender, FOLLOW_UP) == _texts(client, control, FOLLOW_UP)
+
+
+def test_with_the_action_servers_hung_the_person_hears_try_again_within_10_s_then_resumes(
+    production: httpx.Client,
+) -> None:
+    sender, control = _opened(production)
+    before = _slots(production, sender)
+    with stopped(listener_pid(ACTION_REPLICAS[0])), stopped(listener_pid(ACTION_REPLICAS[1])):
+        said, took = _timed(production, sender, FOLLOW_UP)
+    assert took < 10, f"answered after {took:.1f} s"
+    assert "Inténtalo de nuevo en unos minutos" in said[-1] and "+507 305-3350" in said[-1]
+    assert _slots(production, sender) == before  # nothing of the cancelled turn was kept
+    _resumes(production, sender, control)
+
+
+def test_an_action_server_killed_is_passed_over_then_started_again(
+    production: httpx.Client,
+) -> None:
+    sender, control = _opened(production)
+    killed = listener_pid(ACTION_REPLICAS[0])
+    os.kill(killed, signal.SIGKILL)
+    # the load balancer sends the calls refused by the dead one to the other at once
+    said, took = _timed(production, sender, FOLLOW_UP)
+    assert took < 10
+    assert "Inténtalo de nuevo" not in said[-1]
+    assert said == _texts(production, control, FOLLOW_UP)
+    until(
+        lambda: answers(production, f"http://127.0.0.1:{ACTION_REPLICAS[0]}/health"),
+        90, "the killed action server started again",
+    )  # fmt: skip
+    assert listener_pid(ACTION_REPLICAS[0]) != killed
+
+
+def test_a_replica_killed_mid_conversation_the_other_answers_with_its_state_within_10_s(
+    production: httpx.Client,
+) -> None:
+    """The conversation's state (the topic, the question pending) lives in PostgreSQL, not in
+    the replica: the other replica answers the next message as if nothing happened, and the
+    supervisor starts the killed one again (the last test of the module waits for it)."""
+    global KILLED_REPLICA, UP_BEFORE
+    sender, control = _opened(production)
+    before = _slots(production, sender)
+    assert before.get("topic") == "work_permit"
+    UP_BEFORE = _up_lines()
+    KILLED_REPLICA = listener_pid(RASA_REPLICAS[0])
+    os.kill(KILLED_REPLICA, signal.SIGKILL)
+    for _ in range(3):  # whichever replica the balancer would have chosen
+        said, took = _timed(production, sender, "gracias")
+        assert took < 10, f"answered after {took:.1f} s"
+        assert said and "Inténtalo de nuevo" not in said[-1]
+        _say(production, control, "gracias")
+    _resumes(production, sender, control)
+    assert _slots(production, sender)["topic"] == "work_permit"
+
+
+KILLED_REPLICA: int | None = None
+UP_BEFORE = 0
+
+
+def _up_lines() -> int:
+    """HAProxy's lines saying the first replica is in service (once for each time it came)."""
+    return LOG.read_text(errors="replace").count("Server rasa_replicas/rasa1 is UP")
+
+
+def test_the_killed_replica_is_back_in_service(production: httpx.Client) -> None:
+    """Last of the module, so the other tests run while the killed replica starts again."""
+    assert KILLED_REPLICA is not None, "run with the replica test before"
+    until(
+        lambda: answers(production, f"http://127.0.0.1:{RASA_REPLICAS[0]}/"),
+        240, "the killed Rasa replica started again",
+    )  # fmt: skip
+    assert listener_pid(RASA_REPLICAS[0]) != KILLED_REPLICA
+    until(
+        lambda: _up_lines() > UP_BEFORE,
+        30, "the load balancer took the replica back",
+    )  # fmt: skip
