@@ -252,6 +252,26 @@ async def test_webhook_mode_registers_the_secret_and_refuses_wrong_or_missing_on
     assert TELEGRAM_TOKEN not in str(registered)
 
 
+async def test_an_update_posted_again_is_answered_once(
+    fake_rasa: FakeRasa, fake_telegram: FakeTelegram
+) -> None:
+    """Telegram posts an update again until it gets a 2xx (a slow answer, a restart): the
+    gateway relays each update id once."""
+    user = 610012
+    settings = settings_for(fake_rasa.url, telegram=fake_telegram, telegram_webhook=True)
+    good = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+    async with running(settings) as (_, client):
+        update = fake_telegram.text(user, "hola")
+        for _ in range(3):
+            response = await client.post("/telegram/webhook", json=update, headers=good)
+            assert response.status_code == 200
+        await wait_for(lambda: len(fake_telegram.sent(user)) == 2)
+        second = fake_telegram.text(user, "hola otra vez")  # a new update id: answered
+        assert (await client.post("/telegram/webhook", json=second, headers=good)).is_success
+        await wait_for(lambda: len(fake_telegram.sent(user)) == 4)
+    assert len(fake_rasa.received) == 2
+
+
 async def test_the_telegram_webhook_route_does_not_exist_when_polling(
     fake_rasa: FakeRasa, fake_telegram: FakeTelegram
 ) -> None:
