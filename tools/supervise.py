@@ -1,7 +1,7 @@
 """``python -m tools.supervise PROCFILE [NAME ...]``: a Procfile's processes under supervisor.
 
-Why not honcho, which `make run` uses: when one process dies honcho stops all the others and
-restarts nothing, so one Rasa replica killed takes the whole production profile down with it.
+Why not honcho, which `make run` used before: when one process dies honcho stops all the
+others and restarts nothing, so one Rasa replica killed takes the whole profile down with it.
 supervisord (4.3, pinned in requirements/app.in) restarts a process that exits
 (``autorestart``), in the foreground (``nodaemon``) so the caller keeps honcho's interface:
 the same Procfile and names (PRODUCTION_PROCESSES), one environment for every process, each

@@ -4,8 +4,8 @@ All three processes of the Procfile run: Rasa, the action server and the gateway
 bot`, Telegram in webhook mode and WhatsApp), with one set of keys: the gateway and the action
 server share HASH_KEY (conversation keys), ROUTE_KEY is the gateway's own (it seals reply
 routes; the action server keeps them sealed) and GATEWAY_INTERNAL_TOKEN guards the gateway's
-internal endpoints. DATABASE_URL is the action server's: honcho gives every process the same
-environment, and scripts/run-gateway does not pass it on to the gateway, which holds no data.
+internal endpoints. DATABASE_URL is the action server's: the supervisor gives every process the
+same environment, and scripts/run-gateway does not pass it on to the gateway, which holds no data.
 Telegram and Meta are local servers in this test process (tests/gateways/fakes.py), started
 before the stack so the gateway can reach them when it starts.
 """

@@ -27,11 +27,13 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
+from privacy.keys import conversation_key
 from tests.e2e.conftest import MODEL, ROOT, answers, listener_pid, started, stopped, until
 
 _OFFSET = int(os.environ.get("E2E_PORT_OFFSET", "0"))
 LB, ACTIONS_LB = 16005 + _OFFSET, 16055 + _OFFSET
 TOKEN = secrets.token_urlsafe(32)
+HASH_KEY = secrets.token_urlsafe(32)
 PG = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SCHEMA = "prod_e2e_" + uuid.uuid4().hex[:10]
@@ -130,7 +132,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Clien
         "GATEWAY_PORT": str(18181 + _OFFSET),
         "CONSOLE_PORT": str(18100 + _OFFSET),
         "GATEWAY_URL": f"http://127.0.0.1:{18181 + _OFFSET}",
-        "HASH_KEY": secrets.token_urlsafe(32),
+        "HASH_KEY": HASH_KEY,
         "RASA_TOKEN": TOKEN,
         "GATEWAY_INTERNAL_TOKEN": secrets.token_urlsafe(32),
         "ROUTE_KEY": Fernet.generate_key().decode(),
@@ -363,6 +365,18 @@ def _slots(client: httpx.Client, sender: str) -> dict[str, Any]:
     return slots
 
 
+def _referrals(sender: str) -> int:
+    """The conversation's rows in the referral log (its key: actions/context.py)."""
+    engine = create_engine(PG)
+    with engine.connect() as connection:
+        found = connection.execute(
+            text(f'SELECT count(*) FROM "{SCHEMA}".referral_request WHERE conversation_key = :k'),
+            {"k": conversation_key("rasa", sender, HASH_KEY.encode())},
+        ).scalar_one()
+    engine.dispose()
+    return int(found)
+
+
 def _opened(client: httpx.Client) -> tuple[str, str]:
     """A conversation and its control, each told the opening."""
     sender, control = uuid.uuid4().hex, uuid.uuid4().hex
@@ -372,8 +386,10 @@ def _opened(client: httpx.Client) -> tuple[str, str]:
 
 
 def _resumes(client: httpx.Client, sender: str, control: str) -> None:
-    """The conversation goes on where it was: answered as the control that met no fault."""
+    """The conversation goes on where it was: answered as the control that met no fault, and
+    the referral log holds as many rows of it as of the control (none lost, none twice)."""
     assert _texts(client, sender, FOLLOW_UP) == _texts(client, control, FOLLOW_UP)
+    assert _referrals(sender) == _referrals(control) > 0
 
 
 def test_with_the_action_servers_hung_the_person_hears_try_again_within_10_s_then_resumes(
@@ -400,6 +416,7 @@ def test_an_action_server_killed_is_passed_over_then_started_again(
     assert took < 10
     assert "Inténtalo de nuevo" not in said[-1]
     assert said == _texts(production, control, FOLLOW_UP)
+    assert _referrals(sender) == _referrals(control) > 0  # written by the other one
     until(
         lambda: answers(production, f"http://127.0.0.1:{ACTION_REPLICAS[0]}/health"),
         90, "the killed action server started again",
