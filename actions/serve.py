@@ -6,7 +6,9 @@ open and restarts nothing, so Rasa's calls are accepted and never answered (meas
 answer for 2.5 minutes) and no process manager sees anything wrong. Served in a single
 process, a dead action server is a closed port: Rasa is refused at once, the load balancer
 sends the call to the other action server (production), and the process manager restarts it.
-The arguments are rasa-sdk's own (`--actions`, `--port`, ...).
+The arguments are rasa-sdk's own (`--actions`, `--port`, ...). At start, referral rows
+spooled while the database was down are written (casework/spool.py; each referral written
+afterwards does the same first).
 """
 
 from __future__ import annotations
@@ -20,6 +22,18 @@ from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
 from rasa_sdk.endpoint import create_app_for_serve, create_argument_parser
 from rasa_sdk.executor import ActionExecutor
 
+from casework import spool
+
+logger = logging.getLogger(__name__)
+
+
+def flush_spool() -> None:
+    """Write what the spool holds; a database still down leaves it for the next referral."""
+    try:
+        spool.flush()
+    except Exception as exc:  # the server starts all the same
+        logger.warning("spooled referrals not written yet (%s)", type(exc).__name__)
+
 
 def main(argv: list[str] | None = None) -> int:
     args = create_argument_parser().parse_args(argv)
@@ -31,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         args.logging_config_file,
     )
     utils.update_sanic_log_level()
+    flush_spool()
     executor = ActionExecutor()
     executor.register_package(args.actions_module or args.actions)
     app = create_app_for_serve(executor, cors_origins=args.cors, endpoints=args.endpoints)
