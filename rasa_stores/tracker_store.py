@@ -159,10 +159,9 @@ class ScrubbingTrackerStore(SQLTrackerStore):
             # SQLAlchemy's message carries the statement's parameters: only the kind is logged
             if turn is not None:
                 logger.error(
-                    "tracker store cannot be written (%s): none of this turn's %d events "
-                    "written, the turn is answered 'try again'",
+                    "tracker store cannot be written (%s): nothing of this turn written, "
+                    "the turn is answered 'try again'",
                     type(exc).__name__,
-                    len(tracker.events),
                 )
                 turn.unavailable = True
                 return

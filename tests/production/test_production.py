@@ -467,3 +467,41 @@ def test_the_killed_replica_is_back_in_service(production: httpx.Client) -> None
         lambda: _up_lines() > UP_BEFORE,
         30, "the load balancer took the replica back",
     )  # fmt: skip
+
+
+def test_a_turn_whose_write_fails_is_answered_try_again_and_nothing_is_half_kept(
+    production: httpx.Client,
+) -> None:
+    """PostgreSQL goes while a turn is under way: read, then the action server holds the turn
+    (stopped), then the tracker store's gate closes, then the action answers. The write fails:
+    the person hears "try again" (Rasa would have answered and kept the events in one
+    replica's memory); none of the turn's events are in PostgreSQL; with PostgreSQL back, the
+    same message is answered as the control's and its referral is in the log."""
+    assert GATE is not None
+    sender, control = _opened(production)
+    before = _rows(sender)
+    pids = [listener_pid(port) for port in ACTION_REPLICAS]
+    result: list[list[str]] = []
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        talking = threading.Thread(
+            target=lambda: result.append(_texts(production, sender, FOLLOW_UP)), daemon=True
+        )
+        started_at = time.monotonic()
+        talking.start()
+        time.sleep(2)  # the turn has read its tracker and waits on the action server
+        GATE.close()
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+    talking.join(15)
+    took = time.monotonic() - started_at
+    GATE.open = True
+    assert result, "no answer"
+    assert took < 10
+    assert "Inténtalo de nuevo en unos minutos" in result[0][-1]
+    assert _rows(sender) == before
+    _say(production, control, FOLLOW_UP)
+    assert _texts(production, sender, FOLLOW_UP) == _texts(production, control, FOLLOW_UP)
+    assert _referrals(sender) >= _referrals(control) > 0  # none lost (the retry may add one)
