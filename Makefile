@@ -133,7 +133,7 @@ run: setup $(MODEL) $(CONSOLE_MO) $(if $(DATABASE_URL),directory-init,$(DIRECTOR
 	@echo "Console: http://127.0.0.1:$${CONSOLE_PORT:-8000} (first account: .venv/bin/python -m console create-user you@example.org --role admin)"
 	@if [ -n "$(GATEWAY_CHANNELS)" ]; then echo "Gateway ($(GATEWAY_CHANNELS)): http://127.0.0.1:$${GATEWAY_PORT:-8081} (README: Telegram and WhatsApp)"; \
 	else echo "Telegram and WhatsApp: not configured (set TELEGRAM_TOKEN and/or WHATSAPP_*): gateway not started"; fi
-	APP_PROFILE=development $(APP_VENV)/bin/honcho start -f Procfile rasa actions console $(if $(GATEWAY_CHANNELS),gateway)
+	APP_PROFILE=development $(APP_VENV)/bin/python -m tools.supervise Procfile rasa actions console $(if $(GATEWAY_CHANNELS),gateway)
 
 # The production profile (scripts/run-production, docs/deploy.md): chosen by the environment
 # alone (DATABASE_URL, TRACKER_STORE_URL, REDIS_URL, secrets); two Rasa replicas and two

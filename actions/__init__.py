@@ -1,1 +1,1 @@
-"""Custom actions served by rasa-sdk's action server (`python -m rasa_sdk --actions actions`)."""
+"""Custom actions served by rasa-sdk's action server, in one process (`python -m actions.serve`)."""

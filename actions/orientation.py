@@ -241,17 +241,26 @@ def _show_unknown_place(
 
 
 def _log(tracker: Tracker, place: str | None, service_ids: list[str]) -> None:
+    """The referral log's row; spooled on disk when the database is down (casework/spool.py),
+    so the month's figures lose nobody."""
+    key = context.person_key(tracker)
     try:
-        casework.log_referral(
-            conversation_key=context.person_key(tracker),
+        handoff = casework.open_handoff_for(key) is not None
+    except Exception:  # the database is down: the row still goes, to the spool
+        logger.warning("handoff state unknown (database down): referral logged without it")
+        handoff = False
+    try:
+        row = casework.referral_row(
+            conversation_key=key,
             channel=context.channel(tracker),
             language=context.language(tracker),
             topic=tracker.get_slot("topic"),
             corregimiento=place,
             service_ids=service_ids,
-            handoff=casework.open_handoff_for(context.person_key(tracker)) is not None,
+            handoff=handoff,
         )
-    except Exception:  # the person got their answer; the report loses one row
+        casework.log_referral_durably(row)
+    except Exception:  # neither the database nor the disk: the report loses one row
         logger.exception("referral log write failed")
 
 

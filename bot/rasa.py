@@ -4,7 +4,10 @@ Why retries live here and are bounded: a person on a cheap phone is waiting, so 
 tries a few times with growing pauses while Rasa is restarting or loading a model (connection
 refused, 502/503/504), then gives up and the caller says "try again in a few minutes". A read
 timeout is not retried: Rasa may have handled the message, and sending it twice would answer
-it twice. Nothing about the person is logged: only the kind of failure.
+it twice. The whole of it, retries and pauses included, has `timeout` seconds (9 by default:
+the person is promised a reply within 10, and Rasa's own channel bounds a turn at 7, so a
+hung action server is answered by Rasa and a hung Rasa by the gateway). Nothing about the
+person is logged: only the kind of failure.
 """
 
 from __future__ import annotations
@@ -58,21 +61,31 @@ class RasaClient:
         self,
         rasa_url: str,
         *,
-        timeout: float = 30.0,
+        timeout: float = 9.0,
         attempts: int = 3,
         backoff: float = 0.5,
     ) -> None:
         self.url = f"{rasa_url.rstrip('/')}/webhooks/rest/webhook"
         self.attempts = max(1, attempts)
         self.backoff = backoff
+        self.timeout = timeout
         self._client = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=5.0))
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
     async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[BotMessage]:
-        """Rasa's answer to ``text`` from ``sender`` (a keyed hash); RasaUnavailable if none."""
+        """Rasa's answer to ``text`` from ``sender`` (a keyed hash) within `timeout` seconds;
+        RasaUnavailable if none."""
         body = {"sender": sender, "message": text, "metadata": metadata}
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await self._attempts(body)
+        except TimeoutError:
+            logger.warning("rasa gave no answer within %.1f s", self.timeout)
+            raise RasaUnavailable("timeout") from None
+
+    async def _attempts(self, body: dict[str, Any]) -> list[BotMessage]:
         failure = "no attempt"
         for attempt in range(self.attempts):
             if attempt:

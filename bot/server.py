@@ -35,6 +35,7 @@ from bot.relay import Relay
 from bot.routes import RouteError, RouteSeal
 from bot.settings import Settings
 from bot.telegram.gateway import TelegramGateway
+from bot.whatsapp.dedupe import SeenIds
 from bot.whatsapp.gateway import WhatsAppGateway
 from bot.whatsapp.window import ServiceWindow
 
@@ -71,6 +72,8 @@ class Gateway:
         self.telegram = (
             TelegramGateway(settings.telegram, self.relay) if settings.telegram else None
         )
+        #: Telegram update ids already queued (webhook mode; memory only, like WhatsApp's)
+        self.telegram_seen = SeenIds()
         self.followups = Followups(
             self.seal, self.window, self.relay.person, telegram=self.telegram
         )
@@ -164,6 +167,12 @@ class Gateway:
         except ValueError:
             return PlainTextResponse("bad request", status_code=400)
         if isinstance(data, dict):
+            update_id = data.get("update_id")
+            if isinstance(update_id, int) and not self.telegram_seen.first_time(str(update_id)):
+                # Telegram posts an update again until it gets a 2xx: one it already had is
+                # not answered twice
+                logger.info("telegram retry of a handled update ignored")
+                return PlainTextResponse("ok")
             await self.telegram.feed(data)
         return PlainTextResponse("ok")
 

@@ -74,7 +74,8 @@ class Settings:
     #: /internal/point/{token} (the action server holds the same one); all are off without it,
     #: and shared points are not kept
     internal_token: str | None = field(default=None, repr=False)
-    rasa_timeout: float = 30.0
+    #: seconds for Rasa's whole answer, retries included (the person is promised one in 10)
+    rasa_timeout: float = 9.0
     rasa_attempts: int = 3
     rasa_backoff: float = 0.5
 

@@ -21,7 +21,9 @@ from casework.records import (
     log_referral,
     open_handoff,
     open_handoff_for,
+    referral_row,
 )
+from casework.spool import log_referral_durably
 
 __all__ = [
     "CHANNELS",
@@ -36,6 +38,8 @@ __all__ = [
     "erase_person",
     "flag_service",
     "log_referral",
+    "log_referral_durably",
     "open_handoff",
     "open_handoff_for",
+    "referral_row",
 ]

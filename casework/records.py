@@ -141,7 +141,7 @@ def _check(value: str, allowed: Sequence[str], what: str) -> str:
     return value
 
 
-def log_referral(
+def referral_row(
     *,
     conversation_key: str,
     channel: str,
@@ -151,10 +151,10 @@ def log_referral(
     service_ids: Sequence[str],
     handoff: bool = False,
     at: dt.datetime | None = None,
-    engine: Engine | None = None,
-) -> str:
-    """Record that services were given; the time is cut to the hour before it is stored."""
-    row = ReferralRequest(
+) -> ReferralRequest:
+    """A referral log row, its id given now; the time is cut to the hour."""
+    return ReferralRequest(
+        id=_id(),
         hour=_hour(at or _now()),
         channel=_check(channel, CHANNELS, "channel"),
         language=_check(language, ("es", "en"), "language"),
@@ -164,6 +164,11 @@ def log_referral(
         handoff=handoff,
         conversation_key=conversation_key,
     )
+
+
+def log_referral(*, engine: Engine | None = None, **fields: Any) -> str:
+    """Record that services were given (`referral_row`'s fields); the row's id."""
+    row = referral_row(**fields)
     with db.session(engine) as s:
         s.add(row)
     return row.id

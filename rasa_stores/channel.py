@@ -1,16 +1,33 @@
-"""Rasa's REST channel, at the same address, saying "try again" when the tracker store is down.
+"""Rasa's REST channel, at the same address, that never leaves a person without a reply.
 
 The only change to Rasa's `RestInput`: each message is handled inside a `Turn`
-(rasa_stores/tracker_store.py). When the tracker store could not be read during the turn, or
-the turn failed (Redis down: the lock store cannot issue a ticket), the answer Rasa collected
-(nothing) is replaced by the gateway's own "unavailable" text (bot/texts.py: try again in a
-few minutes, the IOM contact, 911), in both languages, Spanish first, as the gateway says it
-without a language hint.
+(rasa_stores/tracker_store.py), bounded in time. Rasa Open Source waits for the action server
+for up to five minutes (its `DEFAULT_REQUEST_TIMEOUT`): with the action server's worker killed
+behind a listener still open, or stopped, the person heard nothing for minutes. Here:
+
+* the turn has `RASA_TURN_TIMEOUT` seconds (7 by default: the gateway gives Rasa 9, the person
+  is promised a reply within 10). When they run out, Rasa's handling is cancelled: the
+  messages it had already sent (an emergency's numbers come before the follow-up action) are
+  kept and the "unavailable" text is added. Rasa saves a tracker only at the end of its
+  handling, so a cancelled turn writes nothing and the conversation resumes where it was; the
+  lock's `finally` gives the ticket back.
+* when the tracker store could not be read during the turn, or the turn failed (Redis down: the
+  lock store cannot issue a ticket), the answer Rasa collected (nothing) is replaced by the
+  "unavailable" text.
+* a turn that ends with nothing to say gets the "unavailable" text too: Rasa logs a custom
+  action that failed (the action server refused the call: killed, restarting) and goes on
+  without a word, and every answer of this bot says something.
+
+The "unavailable" text is the gateway's own (bot/texts.py: try again in a few minutes, the IOM
+contact, 911), in both languages, Spanish first, as the gateway says it without a language
+hint. Both profiles use this channel (credentials.yml, credentials.production.yml).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,9 +39,30 @@ from rasa_stores.tracker_store import TURN, Turn
 
 logger = logging.getLogger(__name__)
 
+#: seconds a turn may take before the person is told to try again (RASA_TURN_TIMEOUT)
+DEFAULT_TURN_TIMEOUT = 7.0
 
-class ProductionRestInput(RestInput):
-    """`RestInput` (/webhooks/rest/webhook) with the tracker store's failure answered."""
+
+def turn_timeout() -> float:
+    """RASA_TURN_TIMEOUT, else 7 s; a value that is not a positive number is refused at start."""
+    raw = os.environ.get("RASA_TURN_TIMEOUT", "").strip()
+    if not raw:
+        return DEFAULT_TURN_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"RASA_TURN_TIMEOUT must be a number of seconds, not {raw!r}") from None
+    if value <= 0:
+        raise ValueError("RASA_TURN_TIMEOUT must be above 0")
+    return value
+
+
+class GuardedRestInput(RestInput):
+    """`RestInput` (/webhooks/rest/webhook) with every turn bounded and its failure answered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timeout = turn_timeout()
 
     @classmethod
     def name(cls) -> str:
@@ -32,20 +70,31 @@ class ProductionRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Any:
         async def guarded(message: UserMessage) -> None:
-            await handle_turn(on_new_message, message)
+            await handle_turn(on_new_message, message, timeout=self.timeout)
 
         return super().blueprint(guarded)
 
 
+#: the name the production credentials used first
+ProductionRestInput = GuardedRestInput
+
+
 async def handle_turn(
-    on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    message: UserMessage,
+    *,
+    timeout: float = DEFAULT_TURN_TIMEOUT,
 ) -> Turn:
-    """Rasa's handling of one message inside a `Turn`; its answer replaced when the tracker
-    store could not be read."""
+    """Rasa's handling of one message inside a `Turn` of at most ``timeout`` seconds; its
+    answer replaced (store down) or completed (time out) by the "unavailable" text."""
     turn = Turn()
     token = TURN.set(turn)
+    timed_out = False
     try:
-        await on_new_message(message)
+        await asyncio.wait_for(on_new_message(message), timeout)
+    except asyncio.TimeoutError:  # not yet the builtin TimeoutError on Rasa's Python 3.10
+        logger.error("turn took over %.1f s (action server down?): answered 'try again'", timeout)
+        timed_out = True
     except Exception as exc:
         # Rasa's channel would log the failure with the person's text (rest.message.received.
         # failure): only the kind is logged here, and the person is told to try again.
@@ -54,8 +103,13 @@ async def handle_turn(
         turn.unavailable = True
     finally:
         TURN.reset(token)
-    if turn.unavailable and isinstance(message.output_channel, CollectingOutputChannel):
-        message.output_channel.messages[:] = [
-            {"recipient_id": message.sender_id, "text": text("unavailable", None)}
-        ]
+    if not isinstance(message.output_channel, CollectingOutputChannel):
+        return turn
+    said = message.output_channel.messages
+    unavailable = {"recipient_id": message.sender_id, "text": text("unavailable", None)}
+    if turn.unavailable:
+        said[:] = [unavailable]
+    elif timed_out or not said:
+        said.append(unavailable)  # what went out before (the emergency numbers) stays
+        turn.unavailable = True
     return turn

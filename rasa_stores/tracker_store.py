@@ -11,8 +11,19 @@ Two things Rasa Open Source 3.6 does not do, done here:
   REST channel (rasa_stores/channel.py), a read that fails returns a paused placeholder
   tracker instead, so Rasa predicts nothing, runs no action and writes nothing; the channel then
   answers with the gateway's "try again in a few minutes" and the IOM contact. Outside a turn
-  (Rasa's HTTP API) the error goes on to Rasa as before. A write that fails is logged with the
-  number of events lost (never their content) before `FailSafeTrackerStore` keeps them in memory.
+  (Rasa's HTTP API) the error goes on to Rasa as before.
+* **Say "try again" instead of half-remembering.** A turn's events are written in one
+  transaction, so a write that fails writes none of them. Rasa's `FailSafeTrackerStore` would
+  then keep them in one process's memory (lost on restart, and never seen by the next read
+  from PostgreSQL, so the person's next message would meet a conversation without them).
+  Here, during a turn, the failure marks the turn unavailable instead: the channel answers
+  "try again in a few minutes" rather than the answer that could not be remembered, and the
+  conversation stays as PostgreSQL has it, whole; the person says it again when it is back.
+  (Spooling the events to replay them was the other way; it would answer a turn the store
+  may then replay after a newer one from another replica, and keep scrubbed text on local
+  disk: refused.) What the turn's actions did stays done: a referral row is in the log or in
+  its spool (casework/spool.py), and is logged again if the person asks again. Outside a turn
+  (Rasa's HTTP API) the failure goes on to Rasa as before.
 * **Erase.** Saving a conversation with no events (what Rasa's API does when the person's
   erasure replaces their events with none) deletes its rows; Rasa's store would keep them all.
 
@@ -146,9 +157,17 @@ class ScrubbingTrackerStore(SQLTrackerStore):
                 session.commit()
         except sqlalchemy.exc.SQLAlchemyError as exc:
             # SQLAlchemy's message carries the statement's parameters: only the kind is logged
+            if turn is not None:
+                logger.error(
+                    "tracker store cannot be written (%s): nothing of this turn written, "
+                    "the turn is answered 'try again'",
+                    type(exc).__name__,
+                )
+                turn.unavailable = True
+                return
             logger.error(
-                "tracker store cannot be written (%s): this turn's events are kept only in "
-                "this process's memory until it restarts",
+                "tracker store cannot be written (%s): Rasa keeps the events in this "
+                "process's memory until it restarts",
                 type(exc).__name__,
             )
             raise

@@ -1,11 +1,11 @@
-"""The whole stack as `make run` starts it (honcho + Procfile), on spare ports.
+"""The whole stack as `make run` starts it (tools/supervise.py + Procfile), on spare ports.
 
 All three processes of the Procfile run: Rasa, the action server and the gateway (`python -m
 bot`, Telegram in webhook mode and WhatsApp), with one set of keys: the gateway and the action
 server share HASH_KEY (conversation keys), ROUTE_KEY is the gateway's own (it seals reply
 routes; the action server keeps them sealed) and GATEWAY_INTERNAL_TOKEN guards the gateway's
-internal endpoints. DATABASE_URL is the action server's: honcho gives every process the same
-environment, and scripts/run-gateway does not pass it on to the gateway, which holds no data.
+internal endpoints. DATABASE_URL is the action server's: the supervisor gives every process the
+same environment, and scripts/run-gateway does not pass it on to the gateway, which holds no data.
 Telegram and Meta are local servers in this test process (tests/gateways/fakes.py), started
 before the stack so the gateway can reach them when it starts.
 """
@@ -13,6 +13,7 @@ before the stack so the gateway can reach them when it starts.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -83,6 +84,14 @@ class Stack:
         )
         response.raise_for_status()
         return response.json()
+
+    def slots(self, sender: str) -> dict[str, Any]:
+        response = self.client.get(
+            f"{self.rasa}/conversations/{sender}/tracker", params={"token": self.token}
+        )
+        response.raise_for_status()
+        found: dict[str, Any] = response.json()["slots"]
+        return found
 
     def tracker_events(self, sender: str) -> list[dict[str, Any]]:
         response = self.client.get(
@@ -192,12 +201,42 @@ def stack(fake_telegram: FakeTelegram, fake_graph: FakeGraph) -> Iterator[Stack]
             and answers(stack.client, f"{stack.gateway}/health")
         )
 
-    honcho = [str(ROOT / ".venv" / "bin" / "honcho"), "start", "-f", "Procfile"]
+    supervise = [str(ROOT / ".venv" / "bin" / "python"), "-m", "tools.supervise", "Procfile"]
     with started(
-        [*honcho, "rasa", "actions", "gateway"], env, STACK_LOG, ready,
+        [*supervise, "rasa", "actions", "gateway"], env, STACK_LOG, ready,
         what="the stack", within=240,
     ):  # fmt: skip
         yield stack
+
+
+def listener_pid(port: int) -> int:
+    """The process listening on 127.0.0.1:``port`` (ss), to kill or stop one part of a stack."""
+    done = subprocess.run(
+        ["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True, check=True
+    )
+    pids = {int(pid) for pid in re.findall(r"pid=(\d+)", done.stdout)}
+    assert len(pids) == 1, f"not one process listening on {port}: {done.stdout!r}"
+    return pids.pop()
+
+
+@contextmanager
+def stopped(pid: int) -> Iterator[None]:
+    """The process ``pid`` stopped (SIGSTOP: hung, its listener still accepting) for the block."""
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+def until(check: Callable[[], bool], within: float, what: str) -> float:
+    """Seconds until ``check()`` holds, polled every half second; fails after ``within``."""
+    started_at = time.monotonic()
+    while not check():
+        if time.monotonic() - started_at > within:
+            pytest.fail(f"{what}: not within {within:.0f} s")
+        time.sleep(0.5)
+    return time.monotonic() - started_at
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The Telegram and WhatsApp gateways with the real stack behind them (Rasa + action server).
 
-The gateway is the stack's own process, `python -m bot` started by honcho from the Procfile
+The gateway is the stack's own process, `python -m bot` started by supervisord from the Procfile
 (`gateway: scripts/run-gateway`) with the stack's keys (tests/e2e/conftest.py): the same
 HASH_KEY as the action server, its own ROUTE_KEY, GATEWAY_INTERNAL_TOKEN, and no DATABASE_URL
 (scripts/run-gateway does not pass it on: the gateway holds no data).
@@ -88,7 +88,7 @@ def graph(stack: Stack) -> FakeGraph:
 async def gateway(
     stack: Stack, telegram: FakeTelegram, graph: FakeGraph
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """A client for the stack's gateway (the process honcho started)."""
+    """A client for the stack's gateway (the process the supervisor started)."""
     async with httpx.AsyncClient(base_url=stack.gateway, timeout=30) as client:
         yield client
 
@@ -332,14 +332,15 @@ async def test_a_caseworker_reply_reaches_the_person_through_the_stacks_gateway(
 
 
 async def test_the_stacks_gateway_runs_without_a_database_url(stack: Stack) -> None:
-    """The gateway process honcho started (``python -m bot`` on the stack's port) was given no
-    DATABASE_URL, though the action server beside it was."""
+    """The gateway process the supervisor started (``python -m bot`` on the stack's port) was
+    given no DATABASE_URL, though the action server beside it (``python -m actions.serve``)
+    was."""
     found: dict[str, dict[str, str]] = {}
     for proc in Path("/proc").iterdir():
         try:
             command = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
             module = command[command.index("-m") + 1] if "-m" in command[:-1] else None
-            if module not in ("bot", "rasa_sdk"):
+            if module not in ("bot", "actions.serve"):
                 continue
             pairs = (proc / "environ").read_bytes().decode(errors="replace").split("\0")
         except OSError:
@@ -347,9 +348,9 @@ async def test_the_stacks_gateway_runs_without_a_database_url(stack: Stack) -> N
         env = dict(pair.partition("=")[::2] for pair in pairs if "=" in pair)
         if env.get("GATEWAY_PORT") == str(GATEWAY_PORT):
             found[module] = env
-    assert set(found) == {"bot", "rasa_sdk"}, "the stack's gateway and action server"
+    assert set(found) == {"bot", "actions.serve"}, "the stack's gateway and action server"
     assert "DATABASE_URL" not in found["bot"]
-    assert found["rasa_sdk"]["DATABASE_URL"] == f"sqlite:///{E2E_DIRECTORY}"
+    assert found["actions.serve"]["DATABASE_URL"] == f"sqlite:///{E2E_DIRECTORY}"
 
 
 # --- WhatsApp -------------------------------------------------------------------------------------

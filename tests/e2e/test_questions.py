@@ -24,12 +24,7 @@ def texts(replies: list[dict[str, Any]]) -> list[str]:
 
 
 def slots(stack: Stack, sender: str) -> dict[str, Any]:
-    response = stack.client.get(
-        f"{stack.rasa}/conversations/{sender}/tracker", params={"token": stack.token}
-    )
-    response.raise_for_status()
-    found: dict[str, Any] = response.json()["slots"]
-    return found
+    return stack.slots(sender)
 
 
 def handoffs(sender: str, **where: object) -> int:

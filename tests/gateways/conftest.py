@@ -77,6 +77,17 @@ def dead_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def hung_url() -> Iterator[str]:
+    """The address of a server that hangs: a port of 127.0.0.1 that listens (the kernel
+    completes each connection) but never reads or answers, as a Rasa whose worker was killed
+    or stopped behind its open listener."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen(16)
+        yield f"http://127.0.0.1:{held.getsockname()[1]}"
+
+
+@pytest.fixture
 def fake_rasa() -> Iterator[FakeRasa]:
     server = FakeRasa(rasa_script).start()
     yield server

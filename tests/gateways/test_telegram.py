@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 
@@ -203,6 +204,22 @@ async def test_rasa_down_gets_a_try_again_reply_with_the_iom_contact(
     assert "911" in reply["text"]
 
 
+async def test_a_hung_rasa_gets_the_try_again_reply_within_the_gateways_bound(
+    fake_telegram: FakeTelegram, hung_url: str
+) -> None:
+    """Rasa accepts the connection and never answers: the person is told to try again when
+    the gateway's bound (rasa_timeout, 9 s in production) runs out, not after minutes."""
+    user = 610011
+    settings = settings_for(hung_url, telegram=fake_telegram, rasa_timeout=1.5)
+    async with running(settings):
+        started = time.monotonic()
+        fake_telegram.push(fake_telegram.text(user, "hola"))
+        [reply] = await wait_for(lambda: fake_telegram.sent(user), timeout=10)
+        took = time.monotonic() - started
+    assert "Inténtalo de nuevo en unos minutos" in reply["text"]
+    assert 1.4 < took < 4, f"answered after {took:.1f} s"
+
+
 async def test_a_rasa_error_also_gets_the_try_again_reply(
     fake_rasa: FakeRasa, fake_telegram: FakeTelegram
 ) -> None:
@@ -233,6 +250,26 @@ async def test_webhook_mode_registers_the_secret_and_refuses_wrong_or_missing_on
     assert len(fake_rasa.received) == 1
     assert not fake_telegram.called("deleteWebhook")
     assert TELEGRAM_TOKEN not in str(registered)
+
+
+async def test_an_update_posted_again_is_answered_once(
+    fake_rasa: FakeRasa, fake_telegram: FakeTelegram
+) -> None:
+    """Telegram posts an update again until it gets a 2xx (a slow answer, a restart): the
+    gateway relays each update id once."""
+    user = 610012
+    settings = settings_for(fake_rasa.url, telegram=fake_telegram, telegram_webhook=True)
+    good = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+    async with running(settings) as (_, client):
+        update = fake_telegram.text(user, "hola")
+        for _ in range(3):
+            response = await client.post("/telegram/webhook", json=update, headers=good)
+            assert response.status_code == 200
+        await wait_for(lambda: len(fake_telegram.sent(user)) == 2)
+        second = fake_telegram.text(user, "hola otra vez")  # a new update id: answered
+        assert (await client.post("/telegram/webhook", json=second, headers=good)).is_success
+        await wait_for(lambda: len(fake_telegram.sent(user)) == 4)
+    assert len(fake_rasa.received) == 2
 
 
 async def test_the_telegram_webhook_route_does_not_exist_when_polling(

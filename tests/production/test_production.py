@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import threading
@@ -26,11 +27,13 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import MODEL, ROOT, started
+from privacy.keys import conversation_key
+from tests.e2e.conftest import MODEL, ROOT, answers, listener_pid, started, stopped, until
 
 _OFFSET = int(os.environ.get("E2E_PORT_OFFSET", "0"))
 LB, ACTIONS_LB = 16005 + _OFFSET, 16055 + _OFFSET
 TOKEN = secrets.token_urlsafe(32)
+HASH_KEY = secrets.token_urlsafe(32)
 PG = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SCHEMA = "prod_e2e_" + uuid.uuid4().hex[:10]
@@ -129,7 +132,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Clien
         "GATEWAY_PORT": str(18181 + _OFFSET),
         "CONSOLE_PORT": str(18100 + _OFFSET),
         "GATEWAY_URL": f"http://127.0.0.1:{18181 + _OFFSET}",
-        "HASH_KEY": secrets.token_urlsafe(32),
+        "HASH_KEY": HASH_KEY,
         "RASA_TOKEN": TOKEN,
         "GATEWAY_INTERNAL_TOKEN": secrets.token_urlsafe(32),
         "ROUTE_KEY": Fernet.generate_key().decode(),
@@ -334,3 +337,171 @@ def test_the_production_profile_refuses_development_keys(tmp_path: Path) -> None
     assert done.returncode == 2
     assert "HASH_KEY is the development key" in done.stderr
     assert "RASA_TOKEN is not set" in done.stderr
+
+
+# --- faults: the action server hung or killed, a replica killed ------------------------------
+
+RASA_REPLICAS = (16105 + _OFFSET, 16106 + _OFFSET)
+ACTION_REPLICAS = (16155 + _OFFSET, 16156 + _OFFSET)
+#: a conversation that needs the action server at each turn: a topic, then the place asked for
+OPENING, FOLLOW_UP = "necesito ayuda con mi permiso de trabajo", "vivo en herrera"
+
+
+def _texts(client: httpx.Client, sender: str, message: str) -> list[str]:
+    return [str(m.get("text", "")) for m in _say(client, sender, message)]
+
+
+def _timed(client: httpx.Client, sender: str, message: str) -> tuple[list[str], float]:
+    started_at = time.monotonic()
+    said = _texts(client, sender, message)
+    return said, time.monotonic() - started_at
+
+
+def _slots(client: httpx.Client, sender: str) -> dict[str, Any]:
+    tracker = client.get(
+        f"http://127.0.0.1:{LB}/conversations/{sender}/tracker", params={"token": TOKEN}
+    ).json()
+    slots: dict[str, Any] = tracker["slots"]
+    return slots
+
+
+def _referrals(sender: str) -> int:
+    """The conversation's rows in the referral log (its key: actions/context.py)."""
+    engine = create_engine(PG)
+    with engine.connect() as connection:
+        found = connection.execute(
+            text(f'SELECT count(*) FROM "{SCHEMA}".referral_request WHERE conversation_key = :k'),
+            {"k": conversation_key("rasa", sender, HASH_KEY.encode())},
+        ).scalar_one()
+    engine.dispose()
+    return int(found)
+
+
+def _opened(client: httpx.Client) -> tuple[str, str]:
+    """A conversation and its control, each told the opening."""
+    sender, control = uuid.uuid4().hex, uuid.uuid4().hex
+    for who in (sender, control):
+        assert _say(client, who, OPENING)
+    return sender, control
+
+
+def _resumes(client: httpx.Client, sender: str, control: str) -> None:
+    """The conversation goes on where it was: answered as the control that met no fault, and
+    the referral log holds as many rows of it as of the control (none lost, none twice)."""
+    assert _texts(client, sender, FOLLOW_UP) == _texts(client, control, FOLLOW_UP)
+    assert _referrals(sender) == _referrals(control) > 0
+
+
+def test_with_the_action_servers_hung_the_person_hears_try_again_within_10_s_then_resumes(
+    production: httpx.Client,
+) -> None:
+    sender, control = _opened(production)
+    before = _slots(production, sender)
+    with stopped(listener_pid(ACTION_REPLICAS[0])), stopped(listener_pid(ACTION_REPLICAS[1])):
+        said, took = _timed(production, sender, FOLLOW_UP)
+    assert took < 10, f"answered after {took:.1f} s"
+    assert "Inténtalo de nuevo en unos minutos" in said[-1] and "+507 305-3350" in said[-1]
+    assert _slots(production, sender) == before  # nothing of the cancelled turn was kept
+    _resumes(production, sender, control)
+
+
+def test_an_action_server_killed_is_passed_over_then_started_again(
+    production: httpx.Client,
+) -> None:
+    sender, control = _opened(production)
+    killed = listener_pid(ACTION_REPLICAS[0])
+    os.kill(killed, signal.SIGKILL)
+    # the load balancer sends the calls refused by the dead one to the other at once
+    said, took = _timed(production, sender, FOLLOW_UP)
+    assert took < 10
+    assert "Inténtalo de nuevo" not in said[-1]
+    assert said == _texts(production, control, FOLLOW_UP)
+    assert _referrals(sender) == _referrals(control) > 0  # written by the other one
+    until(
+        lambda: answers(production, f"http://127.0.0.1:{ACTION_REPLICAS[0]}/health"),
+        90, "the killed action server started again",
+    )  # fmt: skip
+    assert listener_pid(ACTION_REPLICAS[0]) != killed
+
+
+def test_a_replica_killed_mid_conversation_the_other_answers_with_its_state_within_10_s(
+    production: httpx.Client,
+) -> None:
+    """The conversation's state (the topic, the question pending) lives in PostgreSQL, not in
+    the replica: the other replica answers the next message as if nothing happened, and the
+    supervisor starts the killed one again (the last test of the module waits for it)."""
+    global KILLED_REPLICA, UP_BEFORE
+    sender, control = _opened(production)
+    before = _slots(production, sender)
+    assert before.get("topic") == "work_permit"
+    UP_BEFORE = _up_lines()
+    KILLED_REPLICA = listener_pid(RASA_REPLICAS[0])
+    os.kill(KILLED_REPLICA, signal.SIGKILL)
+    for _ in range(3):  # whichever replica the balancer would have chosen
+        said, took = _timed(production, sender, "gracias")
+        assert took < 10, f"answered after {took:.1f} s"
+        assert said and "Inténtalo de nuevo" not in said[-1]
+        _say(production, control, "gracias")
+    _resumes(production, sender, control)
+    assert _slots(production, sender)["topic"] == "work_permit"
+
+
+KILLED_REPLICA: int | None = None
+UP_BEFORE = 0
+
+
+def _up_lines() -> int:
+    """HAProxy's lines saying the first replica is in service (once for each time it came)."""
+    return LOG.read_text(errors="replace").count("Server rasa_replicas/rasa1 is UP")
+
+
+def test_the_killed_replica_is_back_in_service(production: httpx.Client) -> None:
+    """Last of the module, so the other tests run while the killed replica starts again."""
+    assert KILLED_REPLICA is not None, "run with the replica test before"
+    until(
+        lambda: answers(production, f"http://127.0.0.1:{RASA_REPLICAS[0]}/"),
+        240, "the killed Rasa replica started again",
+    )  # fmt: skip
+    assert listener_pid(RASA_REPLICAS[0]) != KILLED_REPLICA
+    until(
+        lambda: _up_lines() > UP_BEFORE,
+        30, "the load balancer took the replica back",
+    )  # fmt: skip
+
+
+def test_a_turn_whose_write_fails_is_answered_try_again_and_nothing_is_half_kept(
+    production: httpx.Client,
+) -> None:
+    """PostgreSQL goes while a turn is under way: read, then the action server holds the turn
+    (stopped), then the tracker store's gate closes, then the action answers. The write fails:
+    the person hears "try again" (Rasa would have answered and kept the events in one
+    replica's memory); none of the turn's events are in PostgreSQL; with PostgreSQL back, the
+    same message is answered as the control's and its referral is in the log."""
+    assert GATE is not None
+    sender, control = _opened(production)
+    before = _rows(sender)
+    pids = [listener_pid(port) for port in ACTION_REPLICAS]
+    result: list[list[str]] = []
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        talking = threading.Thread(
+            target=lambda: result.append(_texts(production, sender, FOLLOW_UP)), daemon=True
+        )
+        started_at = time.monotonic()
+        talking.start()
+        time.sleep(2)  # the turn has read its tracker and waits on the action server
+        GATE.close()
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+    talking.join(15)
+    took = time.monotonic() - started_at
+    GATE.open = True
+    assert result, "no answer"
+    assert took < 10
+    assert "Inténtalo de nuevo en unos minutos" in result[0][-1]
+    assert _rows(sender) == before
+    _say(production, control, FOLLOW_UP)
+    assert _texts(production, sender, FOLLOW_UP) == _texts(production, control, FOLLOW_UP)
+    assert _referrals(sender) >= _referrals(control) > 0  # none lost (the retry may add one)

@@ -129,3 +129,51 @@ def test_with_redis_down_the_person_hears_try_again_and_no_text_is_logged(
     assert "try again in a few minutes" in collector.messages[0]["text"]
     assert "LockError" in caplog.text
     assert "Ana" not in caplog.text and "6000" not in caplog.text
+
+
+def test_a_turn_that_hangs_is_answered_try_again_in_time_keeping_what_went_out(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The action server hung: Rasa has sent the emergency numbers and waits on the follow-up
+    action. The turn ends at its bound, the numbers stay, the "try again" text follows, and
+    Rasa's handling is cancelled (its lock's `finally` runs: the ticket goes back)."""
+    import time
+
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from rasa_stores.channel import handle_turn
+
+    released: list[bool] = []
+
+    async def rasa(message: UserMessage) -> None:
+        await message.output_channel.send_text_message(message.sender_id, "Llama al 911")
+        try:
+            await asyncio.sleep(60)  # the action server never answers
+        finally:
+            released.append(True)
+
+    collector = CollectingOutputChannel()
+    started = time.monotonic()
+    with caplog.at_level(logging.INFO):
+        turn = asyncio.run(
+            handle_turn(rasa, UserMessage("me quiero matar", collector, "c"), timeout=0.5)
+        )
+    assert time.monotonic() - started < 2
+    assert turn.unavailable and released == [True]
+    assert [m["text"] for m in collector.messages][0] == "Llama al 911"
+    assert "try again in a few minutes" in collector.messages[-1]["text"]
+    assert "+507 305-3350" in collector.messages[-1]["text"]
+    assert "matar" not in caplog.text
+
+
+def test_the_turn_bound_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rasa_stores.channel import DEFAULT_TURN_TIMEOUT, turn_timeout
+
+    monkeypatch.delenv("RASA_TURN_TIMEOUT", raising=False)
+    assert turn_timeout() == DEFAULT_TURN_TIMEOUT
+    monkeypatch.setenv("RASA_TURN_TIMEOUT", "3.5")
+    assert turn_timeout() == 3.5
+    for bad in ("soon", "0"):
+        monkeypatch.setenv("RASA_TURN_TIMEOUT", bad)
+        with pytest.raises(ValueError, match="RASA_TURN_TIMEOUT"):
+            turn_timeout()

@@ -204,3 +204,37 @@ def test_replacing_the_events_with_none_erases_every_row(pg_schema: str) -> None
     assert asyncio.run(store.retrieve("keep-me")) is not None
     assert len(_rows(pg_schema)) == 4
     store.engine.dispose()
+
+
+def test_a_write_that_fails_in_a_turn_writes_nothing_and_the_person_hears_try_again(
+    pg_schema: str,
+) -> None:
+    """Read, then PostgreSQL goes before the write: nothing of the turn is written (one
+    transaction), nothing is kept in Rasa's in-memory fallback, the person is told to try
+    again, and the next read finds the conversation as it was, whole."""
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from rasa_stores.channel import handle_turn
+
+    store = ScrubbingTrackerStore(domain=DOMAIN, host=PG_URL)
+    asyncio.run(store.save(_conversation("s6")))
+    before = _rows(pg_schema)
+    failsafe = FailSafeTrackerStore(store)
+
+    async def rasa(message: UserMessage) -> None:  # the processor: read, answer, write
+        tracker = await failsafe.get_or_create_tracker(message.sender_id)
+        tracker.update(UserUttered(message.text, {"name": "greet", "confidence": 1.0}))
+        tracker.update(BotUttered("¡Hola otra vez!"))
+        await message.output_channel.send_text_message(message.sender_id, "¡Hola otra vez!")
+        _refusing(store)  # PostgreSQL goes down between the read and the write
+        await failsafe.save(tracker)
+
+    collector = CollectingOutputChannel()
+    turn = asyncio.run(handle_turn(rasa, UserMessage("hola", collector, "s6")))
+    assert turn.unavailable
+    [answer] = [m["text"] for m in collector.messages]
+    assert "Inténtalo de nuevo en unos minutos" in answer and "+507 305-3350" in answer
+    assert failsafe._fallback_tracker_store is None  # nothing half-kept in one process
+    assert _rows(pg_schema) == before
+    back = asyncio.run(ScrubbingTrackerStore(domain=DOMAIN, host=PG_URL).retrieve("s6"))
+    assert back is not None and back.latest_bot_utterance.text == "Te escribo a [EMAIL]"
