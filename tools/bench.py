@@ -150,7 +150,7 @@ def memory(pid: int) -> dict[str, float]:
 def role_of(cmdline: str) -> str | None:
     for needle, role in (
         ("rasa run", "Rasa"),
-        ("-m rasa_sdk", "action server"),
+        ("actions.serve", "action server"),
         ("-m bot", "gateway"),
         ("console", "console"),
         ("haproxy", "HAProxy"),
@@ -175,6 +175,7 @@ def embedded(tmp: Path, port: int, model: Path = MODEL, actions: bool = True) ->
     token = "bench-" + uuid.uuid4().hex
     env = base_env(tmp) | {
         "APP_PROFILE": "development",
+        "SUPERVISE_DIR": str(tmp / "supervise"),
         "RASA_PORT": str(port),
         "ACTION_SERVER_PORT": str(port + 50),
         "ACTION_SERVER_URL": f"http://127.0.0.1:{port + 50}/webhook",
@@ -187,7 +188,13 @@ def embedded(tmp: Path, port: int, model: Path = MODEL, actions: bool = True) ->
         cwd=ROOT, env=env, check=True, capture_output=True,
     )  # fmt: skip
     processes = ["rasa", "actions"] if actions else ["rasa"]
-    command = [str(ROOT / ".venv" / "bin" / "honcho"), "start", "-f", "Procfile", *processes]
+    command = [
+        str(ROOT / ".venv" / "bin" / "python"),
+        "-m",
+        "tools.supervise",
+        "Procfile",
+        *processes,
+    ]
 
     def ready() -> bool:
         up = answers(f"http://127.0.0.1:{port}/status", token=token)

@@ -9,6 +9,7 @@ the Redis keys and the stack's log are read back for it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import secrets
@@ -29,6 +30,7 @@ from sqlalchemy import create_engine, text
 
 from privacy.keys import conversation_key
 from tests.e2e.conftest import MODEL, ROOT, answers, listener_pid, started, stopped, until
+from tools import load
 
 _OFFSET = int(os.environ.get("E2E_PORT_OFFSET", "0"))
 LB, ACTIONS_LB = 16005 + _OFFSET, 16055 + _OFFSET
@@ -276,6 +278,21 @@ def _said_while_closed(client: httpx.Client, gate: Gate, sender: str, message: s
     assert took < 10
     assert len(answer) == 1
     return str(answer[0]["text"])
+
+
+def test_twenty_people_at_once_through_both_replicas_nothing_lost_or_reordered(
+    production: httpx.Client,
+) -> None:
+    """The short form of `make bench`'s load test on the production profile: twenty people
+    write five messages each at the same time, through the load balancer to both replicas
+    (their locks on Redis): every message answered, and each tracker in PostgreSQL holds its
+    person's messages exactly once, in order."""
+    result = asyncio.run(
+        load.run(f"http://127.0.0.1:{LB}", conversations=20, messages=5, prefix="prod-load")
+    )
+    assert result.errors == 0, result.line()
+    assert result.answered == 100
+    assert load.lost_or_reordered(f"http://127.0.0.1:{LB}", TOKEN, result.senders) == []
 
 
 def test_with_postgresql_down_the_person_hears_try_again_then_resumes(
