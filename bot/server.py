@@ -35,6 +35,7 @@ from bot.relay import Relay
 from bot.routes import RouteError, RouteSeal
 from bot.settings import Settings
 from bot.telegram.gateway import TelegramGateway
+from bot.whatsapp.dedupe import SeenIds
 from bot.whatsapp.gateway import WhatsAppGateway
 from bot.whatsapp.window import ServiceWindow
 
@@ -71,6 +72,9 @@ class Gateway:
         self.telegram = (
             TelegramGateway(settings.telegram, self.relay) if settings.telegram else None
         )
+        #: Telegram re-posts an update its webhook did not acknowledge in time: each update_id
+        #: is answered once (polling needs none of this: getUpdates' offset acknowledges)
+        self.telegram_updates = SeenIds()
         self.followups = Followups(
             self.seal, self.window, self.relay.person, telegram=self.telegram
         )
@@ -161,10 +165,20 @@ class Gateway:
             return PlainTextResponse("forbidden", status_code=403)
         try:
             data = await request.json()
-        except ValueError:
+        except ValueError:  # not JSON, or not UTF-8 (UnicodeDecodeError is a ValueError)
             return PlainTextResponse("bad request", status_code=400)
-        if isinstance(data, dict):
+        update_id = data.get("update_id") if isinstance(data, dict) else None
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            return PlainTextResponse("bad request", status_code=400)
+        if not self.telegram_updates.first_time(str(update_id)):
+            logger.info("telegram retry of a handled update ignored")
+            return PlainTextResponse("ok")
+        try:
             await self.telegram.feed(data)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            # an update python-telegram-bot cannot read: said so, never a 500 (and not retried)
+            logger.warning("telegram update not readable: %s", type(exc).__name__)
+            return PlainTextResponse("bad request", status_code=400)
         return PlainTextResponse("ok")
 
     def _internal(self, request: Request) -> bool:
