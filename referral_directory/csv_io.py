@@ -28,8 +28,10 @@ OWASP advises against CSV injection, and read back without it: staff open these 
 Excel or LibreOffice, and a service name such as =HYPERLINK("http://...") must stay text there.
 A row without an id whose organization and name (ignoring case and spaces) are those of a
 service already stored updates that service: a file of new services imported twice does not
-create them twice. An export can be imported again unchanged. A column left out of a file leaves that field of the
-existing services as it is (new services get it empty). An import is all or nothing: every row
+create them twice. An export can be imported again unchanged.
+
+A column left out of a file leaves that field of the existing services as it is (new services
+get it empty). An import is all or nothing: every row
 is checked first and every bad row is reported with its line number and reason; only a file
 without errors is written, in one transaction (`--dry-run` checks and counts without writing).
 """
