@@ -63,3 +63,5 @@ JSON = st.recursive(
     | st.dictionaries(st.text(max_size=10), inner, max_size=4),
     max_leaves=12,
 )
+#: the same for a form field: a browser sends UTF-8, so a lone surrogate arrives replaced
+FORM_TEXT = MESSAGE_TEXT.map(lambda t: t.encode("utf-8", "replace").decode("utf-8"))

@@ -56,11 +56,8 @@ def _services(engine: Engine) -> int:
 def test_escaping_a_formula_reads_back_as_the_same_text(text: str) -> None:
     escaped = escape_formula(text)
     assert unescape_formula(escaped) == text
-    assert (
-        not escaped.startswith(("=", "@"))
-        and not escaped.startswith(("+", "-"))
-        or (escaped == text and text.lstrip("+-")[:1] in "0123456789 (.")
-    )
+    if text.startswith(("=", "@", "\t", "\r")):
+        assert escaped == "'" + text  # never a formula in a spreadsheet
 
 
 @settings(max_examples=examples(8))
