@@ -5,31 +5,17 @@ channel answers any text (Hypothesis, a bounded number of examples: each is a re
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 
 from tests.e2e.conftest import RASA_PORT, Stack
 from tests.fuzzing import MESSAGE_TEXT, examples, settings
-
-
-def listening_addresses(port: int) -> set[str]:
-    """The local addresses of the TCP sockets listening on ``port`` (from /proc/net/tcp{,6},
-    the kernel's own table: what a scan from another machine would find)."""
-    found: set[str] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            address, hex_port = fields[1].rsplit(":", 1)
-            if int(hex_port, 16) == port and fields[3] == "0A":  # 0A: LISTEN
-                found.add(address)
-    return found
+from tests.sockets import LOOPBACK, listening_addresses
 
 
 def test_rasa_listens_on_127_0_0_1_only(stack: Stack) -> None:
-    # 0100007F is 127.0.0.1 in the kernel's byte order; 00000000 (0.0.0.0) or :: would be all
-    assert listening_addresses(RASA_PORT) == {"0100007F"}
+    assert listening_addresses(RASA_PORT) == {LOOPBACK}
 
 
 @pytest.mark.parametrize(
