@@ -27,7 +27,7 @@ DETERMINISTIC := PYTHONHASHSEED=0 TF_DETERMINISTIC_OPS=1 TF_ENABLE_ONEDNN_OPTS=0
 
 .PHONY: help setup generate train run test test-unit test-console validate test-stories eval \
 	check-leakage compare compare-language lint lock clean console-messages run-production purge \
-	directory-init bench-directory bench-console bench-reports bench
+	directory-init bench-directory bench-console bench-reports bench audit
 
 help:
 	@echo "make run    set up what is missing, train if needed, start Rasa + action server"
@@ -188,6 +188,13 @@ compare-language: $(RASA_STAMP)
 # Pipeline comparison, three seeds each, chosen on the development set (slow: 3 trainings a config).
 compare: $(RASA_STAMP)
 	$(DETERMINISTIC) $(RASA_PY) -m nlu.compare --configs nlu/configs --test-data $(EVAL_SETS) --out reports
+
+# Known vulnerabilities in both lock files (tools/audit.py: pip-audit with OSV, failing on one in
+# a package requirements/*.in names). Not part of `make test` yet: api.osv.dev does not resolve
+# from the development machines and PyPI's per-version JSON answers 404 there, so the audit can
+# only fail for want of data; run it where the network allows (CI with internet access).
+audit: $(APP_STAMP)
+	$(APP_PY) -m tools.audit
 
 lint: setup
 	$(APP_VENV)/bin/ruff format --check .

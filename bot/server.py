@@ -72,8 +72,9 @@ class Gateway:
         self.telegram = (
             TelegramGateway(settings.telegram, self.relay) if settings.telegram else None
         )
-        #: Telegram update ids already queued (webhook mode; memory only, like WhatsApp's)
-        self.telegram_seen = SeenIds()
+        #: Telegram re-posts an update its webhook did not acknowledge in time: each update_id
+        #: is answered once (polling needs none of this: getUpdates' offset acknowledges)
+        self.telegram_updates = SeenIds()
         self.followups = Followups(
             self.seal, self.window, self.relay.person, telegram=self.telegram
         )
@@ -164,16 +165,20 @@ class Gateway:
             return PlainTextResponse("forbidden", status_code=403)
         try:
             data = await request.json()
-        except ValueError:
+        except ValueError:  # not JSON, or not UTF-8 (UnicodeDecodeError is a ValueError)
             return PlainTextResponse("bad request", status_code=400)
-        if isinstance(data, dict):
-            update_id = data.get("update_id")
-            if isinstance(update_id, int) and not self.telegram_seen.first_time(str(update_id)):
-                # Telegram posts an update again until it gets a 2xx: one it already had is
-                # not answered twice
-                logger.info("telegram retry of a handled update ignored")
-                return PlainTextResponse("ok")
+        update_id = data.get("update_id") if isinstance(data, dict) else None
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            return PlainTextResponse("bad request", status_code=400)
+        if not self.telegram_updates.first_time(str(update_id)):
+            logger.info("telegram retry of a handled update ignored")
+            return PlainTextResponse("ok")
+        try:
             await self.telegram.feed(data)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            # an update python-telegram-bot cannot read: said so, never a 500 (and not retried)
+            logger.warning("telegram update not readable: %s", type(exc).__name__)
+            return PlainTextResponse("bad request", status_code=400)
         return PlainTextResponse("ok")
 
     def _internal(self, request: Request) -> bool:

@@ -22,8 +22,16 @@ The shape (UTF-8, header row, comma-separated, RFC 4180 quoting):
     caveats             "field=caveat" pairs the same way, for values their source does not
                         confirm (phone=confirm it is still in service); empty = all confirmed
 
-An export can be imported again unchanged. A column left out of a file leaves that field of the
-existing services as it is (new services get it empty). An import is all or nothing: every row
+A cell that a spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a carriage
+return, and is not a plain number or phone number) is written with a leading apostrophe, as
+OWASP advises against CSV injection, and read back without it: staff open these files in
+Excel or LibreOffice, and a service name such as =HYPERLINK("http://...") must stay text there.
+A row without an id whose organization and name (ignoring case and spaces) are those of a
+service already stored updates that service: a file of new services imported twice does not
+create them twice. An export can be imported again unchanged.
+
+A column left out of a file leaves that field of the existing services as it is (new services
+get it empty). An import is all or nothing: every row
 is checked first and every bad row is reported with its line number and reason; only a file
 without errors is written, in one transaction (`--dry-run` checks and counts without writing).
 """
@@ -33,6 +41,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +52,7 @@ from tqdm import tqdm
 
 from referral_directory import search_index, settings
 from referral_directory.api import known_types
-from referral_directory.models import Service
+from referral_directory.models import Organization, Service
 from referral_directory.placedb import place_index
 from referral_directory.records import ServiceRecord, check_record, read_record, write_record
 from referral_directory.resolve import PlaceIndex
@@ -56,6 +65,30 @@ REQUIRED = ("organization", "name")
 LISTS = ("types", "serves_only", "scope", "languages")
 #: Progress bars only for files at least this long (and only on a terminal).
 PROGRESS_FROM = 500
+#: what a spreadsheet reads as the start of a formula (OWASP, "CSV Injection")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: ...unless the whole cell is a number or a phone number (+507 6000-0101, -8.98)
+_PLAIN_NUMBER = re.compile(r"[+-]?[\d\s().,/-]+")
+
+
+def escape_formula(text: str) -> str:
+    """``text`` as a cell a spreadsheet shows as text (a leading apostrophe before a formula)."""
+    if text.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def unescape_formula(text: str) -> str:
+    """The value `escape_formula` wrote as ``text``."""
+    if text.startswith("'") and escape_formula(text[1:]) == text:
+        return text[1:]
+    return text
+
+
+def _same_service(organization: str, name: str) -> tuple[str, str]:
+    """What makes two services without an id the same one: organization and name, whatever
+    the case and spacing."""
+    return (" ".join(organization.split()).casefold(), " ".join(name.split()).casefold())
 
 
 @dataclass(frozen=True)
@@ -111,7 +144,7 @@ def _cell(rec: ServiceRecord, name: str) -> str:
 def parse_row(row: dict[str, str | None]) -> tuple[ServiceRecord | None, list[str]]:
     """The record of one CSV row, or the reasons it is not one."""
     problems: list[str] = []
-    raw = {k: (v or "").strip() for k, v in row.items() if k is not None}
+    raw = {k: unescape_formula((v or "").strip()) for k, v in row.items() if k is not None}
     if None in row:
         problems.append("more cells than columns")
     values: dict[str, object] = {}
@@ -194,12 +227,28 @@ def import_csv(
         seen_ids: dict[str, int] = {}
         line = reader.line_num + 1
         with db.session(engine) as s:
+            stored = {
+                _same_service(org, name): sid
+                for sid, name, org in s.execute(
+                    select(Service.id, Service.name, Organization.name).join(Service.organization)
+                )
+            }
+            new_services: dict[tuple[str, str], int] = {}
             for row in reader:
                 report.rows += 1
                 rec, problems = parse_row(row)
+                same = None
+                if rec is not None and not rec.id:
+                    same = _same_service(rec.organization, rec.name)
+                    if same in stored:  # imported before: this row updates that service
+                        rec, same = dataclasses.replace(rec, id=stored[same]), None
                 if rec is not None:
                     rec = _keep_left_out(s, index, rec, left_out)
                     problems = check_record(index, rec, types)
+                    if same is not None and not problems:
+                        if same in new_services:
+                            problems.append(f"the same service as line {new_services[same]}")
+                        new_services.setdefault(same, line)
                     if rec.id:
                         if rec.id in seen_ids:
                             problems.append(f"id {rec.id} already on line {seen_ids[rec.id]}")
@@ -260,5 +309,5 @@ def export_csv(path: Path, *, engine: Engine | None = None) -> int:
         writer = csv.writer(fh)
         writer.writerow(COLUMNS)
         for rec in rows:
-            writer.writerow([_cell(rec, name) for name in COLUMNS])
+            writer.writerow([escape_formula(_cell(rec, name)) for name in COLUMNS])
     return len(rows)

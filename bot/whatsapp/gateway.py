@@ -114,19 +114,23 @@ class WhatsAppGateway:
         return PlainTextResponse("ok")
 
     def _messages(self, event: Any) -> list[dict[str, Any]]:
-        """The inbound messages for our number (statuses and other numbers' events are skipped)."""
+        """The inbound messages for our number (statuses and other numbers' events are skipped).
+        Any part of the event may be of another shape than Meta documents (a signed post is
+        still only as good as what Meta sends): what is not a list or object is skipped."""
         found: list[dict[str, Any]] = []
         if not isinstance(event, dict) or event.get("object") != "whatsapp_business_account":
             return found
-        for entry in event.get("entry") or []:
-            for change in entry.get("changes") or [] if isinstance(entry, dict) else []:
-                if not isinstance(change, dict) or change.get("field") != "messages":
+        for entry in _objects(event.get("entry")):
+            for change in _objects(entry.get("changes")):
+                if change.get("field") != "messages":
                     continue
-                value = change.get("value") or {}
-                number = (value.get("metadata") or {}).get("phone_number_id")
+                value = change.get("value")
+                value = value if isinstance(value, dict) else {}
+                metadata = value.get("metadata")
+                number = metadata.get("phone_number_id") if isinstance(metadata, dict) else None
                 if str(number) != self.settings.phone_number_id:
                     continue
-                found += [m for m in value.get("messages") or [] if isinstance(m, dict)]
+                found += _objects(value.get("messages"))
         return found
 
     # --- one message ------------------------------------------------------------------------------
@@ -186,24 +190,35 @@ class WhatsAppGateway:
             logger.error("whatsapp reply refused: code %s", exc.code)
 
 
+def _objects(value: Any) -> list[dict[str, Any]]:
+    """The objects in ``value`` when it is a list, else none."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _object(parent: dict[str, Any], key: str) -> dict[str, Any]:
+    """``parent[key]`` when it is an object, else an empty one."""
+    value = parent.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _as_text(kind: str, message: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """What Rasa gets for an understood message: the text or payload, and metadata (for a
     location the caller adds a token for the point, see `_point`)."""
     if kind == "text":
-        return str((message.get("text") or {}).get("body") or "").strip(), {}
+        return str(_object(message, "text").get("body") or "").strip(), {}
     if kind == "interactive":
-        reply = message.get("interactive") or {}
-        chosen = reply.get(str(reply.get("type") or "")) or {}
+        reply = _object(message, "interactive")
+        chosen = _object(reply, str(reply.get("type") or ""))
         return str(chosen.get("id") or chosen.get("title") or ""), {}
     if kind == "button":  # a quick-reply button of a template (e.g. the follow-up)
-        button = message.get("button") or {}
+        button = _object(message, "button")
         return str(button.get("payload") or button.get("text") or ""), {}
     return ("/find_service", {}) if _point(message) is not None else ("", {})
 
 
 def _point(message: dict[str, Any]) -> tuple[float, float] | None:
     """The (latitude, longitude) of a location message, or None when it holds no valid point."""
-    where = message.get("location") or {}
+    where = _object(message, "location")
     try:
         lat, lon = float(where["latitude"]), float(where["longitude"])
     except (KeyError, TypeError, ValueError):

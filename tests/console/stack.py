@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from console.accounts import create_user
@@ -137,6 +138,8 @@ class Console:
     database_url: str
     rasa: FakeRasa
     content_file: Path
+    #: the WSGI app itself, for tests that call it in process (Flask's test client, Schemathesis)
+    app: Flask
 
 
 @contextmanager
@@ -149,6 +152,7 @@ def console(
     database_url: str | None = None,
     rasa_url: str | None = None,
     content_file: Path | None = None,
+    secure_cookies: bool = False,
 ) -> Iterator[Console]:
     """The console on a fresh database under `folder` (DATABASE_URL set while it runs), or on
     `database_url`, talking to the fake gateway, or to the gateway at `gateway_url`, and to the
@@ -172,7 +176,7 @@ def console(
                 gateway_url=gateway_url or gateway.url,
                 gateway_token=gateway_token,
                 login_limit="5 per minute",
-                secure_cookies=False,
+                secure_cookies=secure_cookies,
                 rasa_url=rasa_url or rasa.url,
             )
             app = create_app(settings)
@@ -187,6 +191,7 @@ def console(
                     database_url,
                     rasa,
                     content_file,
+                    app,
                 )
             finally:
                 server.shutdown()

@@ -30,6 +30,7 @@ from sqlalchemy import create_engine, text
 
 from privacy.keys import conversation_key
 from tests.e2e.conftest import MODEL, ROOT, answers, listener_pid, started, stopped, until
+from tests.sockets import LOOPBACK, listening_addresses
 from tools import load
 
 _OFFSET = int(os.environ.get("E2E_PORT_OFFSET", "0"))
@@ -354,6 +355,21 @@ def test_the_production_profile_refuses_development_keys(tmp_path: Path) -> None
     assert done.returncode == 2
     assert "HASH_KEY is the development key" in done.stderr
     assert "RASA_TOKEN is not set" in done.stderr
+
+
+def test_rasas_api_is_on_127_0_0_1_only_and_refuses_requests_without_its_token(
+    production: httpx.Client,
+) -> None:
+    """#14 security: the load balancer and each replica listen on 127.0.0.1 only, and none of
+    them answers Rasa's API without the token (with it, they do)."""
+    ports = (LB, 16105 + _OFFSET, 16106 + _OFFSET)
+    for port in ports:
+        assert listening_addresses(port) == {LOOPBACK}, port
+        url = f"http://127.0.0.1:{port}"
+        for path in ("/status", "/conversations/x/tracker"):
+            for params in ({}, {"token": "not-the-token"}):
+                assert production.get(url + path, params=params).status_code == 401, (port, path)
+        assert production.get(f"{url}/status", params={"token": TOKEN}).status_code == 200
 
 
 # --- faults: the action server hung or killed, a replica killed ------------------------------
