@@ -51,7 +51,8 @@ from tools.load import Result, run
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "current.tar.gz"
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
-CACHE = ROOT / "var" / "bench"
+#: trained baselines (BENCH_CACHE: a cache shared by worktrees, e.g. /work/bench-cache)
+CACHE = Path(os.environ.get("BENCH_CACHE") or ROOT / "var" / "bench")
 TRIVIAL = Path(__file__).resolve().parent / "bench_trivial"
 PG = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -275,15 +276,18 @@ def latencies(url: str, name: str) -> dict[str, Any]:
     return {str(c): asdict(load(url, c, m, f"{name}-{c}")) | {"senders": None} for c, m in LEVELS}
 
 
-def cached_model(config: Path, name: str) -> tuple[Path, float | None]:
+def cached_model(config: Path, name: str) -> tuple[Path | None, float | None]:
     """Rasa's default pipeline trained on nlu/data, or the cached one for the same inputs;
-    the training time when it was trained now (None when cached)."""
+    the training time when it was trained now (None when cached). With BENCH_TRAIN_DEFAULT=0
+    an uncached baseline is not trained (about two hours on two cores): None, None."""
     digest = hashlib.sha256(config.read_bytes())
     for path in sorted((ROOT / "nlu" / "data" / "nlu").rglob("*.yml")):
         digest.update(path.read_bytes())
     model = CACHE / f"{name}-{digest.hexdigest()[:16]}.tar.gz"
     if model.exists():
         return model, None
+    if os.environ.get("BENCH_TRAIN_DEFAULT") == "0":
+        return None, None
     CACHE.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     subprocess.run(
@@ -345,9 +349,9 @@ def measure(
         baseline, trained_s = (default, None) if default else cached_model(config, "rasa-default")
         figures["nlu"] = {
             "ours": nlu_figures(ours, work / "nlu-ours"),
-            "default": nlu_figures(baseline, work / "nlu-default"),
+            "default": nlu_figures(baseline, work / "nlu-default") if baseline else None,
             "ours_size_mb": ours.stat().st_size / 1e6,
-            "default_size_mb": baseline.stat().st_size / 1e6,
+            "default_size_mb": baseline.stat().st_size / 1e6 if baseline else None,
             "default_train_s": trained_s,
         }
     port = 30000 + int(os.environ.get("E2E_PORT_OFFSET", "0"))
@@ -455,7 +459,8 @@ def plot_nlu(figures: dict[str, Any], path: Path) -> None:
     fig, axis = plt.subplots(figsize=(8, 4))
     xs = range(len(names))
     axis.bar([x - 0.2 for x in xs], values(figures["ours"]), 0.4, label="ours (config.yml)")
-    axis.bar([x + 0.2 for x in xs], values(figures["default"]), 0.4, label="Rasa default")
+    if figures["default"]:
+        axis.bar([x + 0.2 for x in xs], values(figures["default"]), 0.4, label="Rasa default")
     axis.set_xticks(list(xs), names)
     axis.set(ylim=(0, 1), title="NLU on the blind sets")
     axis.legend()
@@ -485,13 +490,26 @@ def page(figures: dict[str, Any], plots: Path, out: Path) -> str:
     ]
     if "nlu" in figures:
         n = figures["nlu"]
-        o, d = n["ours"], n["default"]
-        trained = (
-            f"{n['default_train_s']:.0f} s" if n["default_train_s"] else "cached (same inputs)"
-        )
+        o = n["ours"]
+        # without a trained baseline its column is empty (n/a), never a made-up figure
+        d = n["default"] or {
+            "intent_macro_f1_by_language": {}, "emergency_recall": None,
+            "false_alarm_rate": None, "corregimiento_value_accuracy": None,
+            "language_accuracy_stateless": None,
+        }  # fmt: skip
+        if n["default"] is None:
+            trained = "not trained in this run (BENCH_TRAIN_DEFAULT=0)"
+        elif n["default_train_s"]:
+            trained = f"{n['default_train_s']:.0f} s"
+        else:
+            trained = "cached (same inputs)"
 
-        def f1(r: dict[str, Any], language: str) -> float:
-            return float(r["intent_macro_f1_by_language"].get(language, 0))
+        def f1(r: dict[str, Any], language: str) -> float | None:
+            value = r["intent_macro_f1_by_language"].get(language)
+            return None if value is None else float(value)
+
+        def cell(value: float | None) -> str:
+            return "n/a" if value is None else f"{value:.3f}"
 
         rows = [
             ("macro-F1 es", f1(o, "es"), f1(d, "es"), "0.93"),
@@ -511,8 +529,10 @@ def page(figures: dict[str, Any], plots: Path, out: Path) -> str:
             "",
             "| measure | ours (`config.yml`) | Rasa's default | target |",
             "|---|---|---|---|",
-            *[f"| {name} | {a:.3f} | {b:.3f} | {goal} |" for name, a, b, goal in rows],
-            f"| model size | {n['ours_size_mb']:.1f} MB | {n['default_size_mb']:.1f} MB | |",
+            *[f"| {name} | {cell(a)} | {cell(b)} | {goal} |" for name, a, b, goal in rows],
+            f"| model size | {n['ours_size_mb']:.1f} MB | "
+            + (f"{n['default_size_mb']:.1f} MB" if n["default_size_mb"] else "n/a")
+            + " | |",
             f"| training | `make train` (README) | {trained}, NLU only | |",
             "",
             f"![NLU]({rel}/nlu.png)",
