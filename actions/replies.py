@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from content.topics import FacetContent, Source, TopicContent
-from referral_directory.places import load_places
+from referral_directory.places import default_places
 from referral_directory.search import ServiceHit
 from text import strip_place_cue
 
@@ -259,7 +259,7 @@ def place_help(language: str, channel: str) -> Reply:
     distritos of the programme as buttons, and on a chat app, a shared location."""
     w = words(language)
     seen: list[str] = []
-    for c in load_places().programme:
+    for c in default_places().programme:
         if c.distrito not in seen:
             seen.append(c.distrito)
     text = w["place_help"] + (
@@ -277,7 +277,7 @@ def ask_place(language: str) -> Reply:
     w = words(language)
     buttons = [
         {"title": c.name, "payload": payload("inform_location", corregimiento=c.name)}
-        for c in load_places().programme
+        for c in default_places().programme
     ]
     buttons.append({"title": w["other_place"], "payload": payload("inform_location")})
     return Reply(w["where"], buttons)
