@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import statistics
 import time
 import uuid
@@ -102,6 +103,10 @@ class Result:
     conversations: int
     messages_per_conversation: int
     concurrency: int
+    #: the mean pause between an answer and the next message, in seconds
+    think_s: float = 0.0
+    #: the seconds over which the people's first messages were spread
+    ramp_s: float = 0.0
     sent: int = 0
     answered: int = 0
     errors: int = 0
@@ -118,7 +123,10 @@ class Result:
     def line(self) -> str:
         return (
             f"{self.conversations} conversations x {self.messages_per_conversation} messages, "
-            f"{self.concurrency} at once: {self.answered}/{self.sent} answered, "
+            f"{self.concurrency} at once"
+            + (f", {self.think_s:g} s pauses" if self.think_s else "")
+            + (f", starting over {self.ramp_s:g} s" if self.ramp_s else "")
+            + f": {self.answered}/{self.sent} answered, "
             f"{self.errors} errors {self.error_kinds or ''}, p50 {self.p50_ms:.0f} ms, "
             f"p95 {self.p95_ms:.0f} ms, p99 {self.p99_ms:.0f} ms, {self.throughput:.1f} msg/s"
         )
@@ -147,10 +155,18 @@ async def run(
     concurrency: int | None = None,
     timeout: float = 10.0,
     prefix: str = "load",
+    think: float = 0.0,
+    ramp: float = 0.0,
 ) -> Result:
-    """Run the load against ``url`` (Rasa's base URL or the gateway's REST address)."""
+    """Run the load against ``url`` (Rasa's base URL or the gateway's REST address).
+
+    ``think`` is the mean pause, in seconds, between an answer and the person's next message
+    (drawn evenly from half to one and a half times it, the same for every run): people read
+    and type. 0 sends each message the moment the answer comes, the worst case. ``ramp``
+    spreads the people's first messages evenly over that many seconds (Locust's spawn rate)
+    instead of all in the same instant."""
     concurrency = min(concurrency or conversations, conversations)
-    result = Result(conversations, messages, concurrency)
+    result = Result(conversations, messages, concurrency, think_s=think, ramp_s=ramp)
     unavailable = {text("unavailable", None), text("unavailable", "es"), text("unavailable", "en")}
     latencies: list[float] = []
     gate = asyncio.Semaphore(concurrency)
@@ -167,8 +183,13 @@ async def run(
             sender = f"{prefix}-{run_id}-{index}"
             said = messages_for(index, messages)
             result.senders[sender] = said
+            pauses = random.Random(index)
+            if ramp:
+                await asyncio.sleep(ramp * index / conversations)
             async with gate:
-                for message in said:
+                for position, message in enumerate(said):
+                    if think and position:
+                        await asyncio.sleep(pauses.uniform(think / 2, think * 1.5))
                     result.sent += 1
                     started = time.perf_counter()
                     try:
@@ -229,10 +250,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=None)
     parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--think", type=float, default=0.0, help="mean pause between messages, s")
+    parser.add_argument("--ramp", type=float, default=0.0, help="first messages spread over, s")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     result = asyncio.run(
-        run(args.url, args.conversations, args.messages, args.concurrency, args.timeout)
+        run(
+            args.url,
+            args.conversations,
+            args.messages,
+            args.concurrency,
+            args.timeout,
+            think=args.think,
+            ramp=args.ramp,
+        )
     )
     if args.json:
         figures = asdict(result)

@@ -72,3 +72,20 @@ def test_every_answer_counts_and_every_kind_of_failure_is_an_error(
     result = asyncio.run(run(peer, conversations=2, messages=4))
     assert (result.answered, result.errors) == (2, 6)
     assert result.error_kinds == {"http 500": 2, "try again later": 2, "no answer": 2}
+
+
+def test_a_think_time_paces_each_person_but_not_their_first_message(peer: str) -> None:
+    paced = asyncio.run(run(peer, conversations=2, messages=3, think=0.2))
+    # two pauses of 0.1-0.3 s each for every person, people in parallel
+    assert 0.2 <= paced.wall_s < 1.5
+    assert (paced.answered, paced.errors, paced.think_s) == (6, 0, 0.2)
+    assert "0.2 s pauses" in paced.line()
+    single = asyncio.run(run(peer, conversations=2, messages=1, think=5.0))
+    assert single.wall_s < 1.0
+
+
+def test_a_ramp_spreads_the_first_messages(peer: str) -> None:
+    ramped = asyncio.run(run(peer, conversations=4, messages=1, ramp=0.8))
+    # the last person starts at 3/4 of the ramp
+    assert 0.6 <= ramped.wall_s < 1.5
+    assert "starting over 0.8 s" in ramped.line()
