@@ -39,3 +39,23 @@ def test_a_missing_baseline_is_shown_as_not_available_never_as_a_figure(tmp_path
     assert "not trained in this run" in text
     plot_nlu(nlu, tmp_path / "nlu.png")
     assert (tmp_path / "nlu.png").stat().st_size > 0
+
+
+def test_each_target_says_met_or_by_how_much_it_was_missed() -> None:
+    from tools.bench import targets
+
+    figures = {
+        "embedded": {"8": {"throughput": 20.0, "p95_ms": 240.0}, "1": {"p95_ms": 80.0}},
+        "embedded_memory": {"Rasa": 1300.0},
+        "embedded_load": {"errors": 12},
+    }
+    rows = "\n".join(targets(figures))
+    assert (
+        "| 8 at once, embedded | 20.0 msg/s | at least 25 msg/s | missed by 5.0 msg/s (20%) |"
+        in rows
+    )
+    assert "| 8 at once, embedded, p95 | 240.0 ms | at most 250 ms | met |" in rows
+    assert "| 200 x 10 at once, embedded: errors | 12 | at most 0 | missed by 12 |" in rows
+    # a figure not measured in the run is left out, never shown as 0
+    assert "| 8 at once, two replicas" not in rows
+    assert targets({}) == []
