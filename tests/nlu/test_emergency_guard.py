@@ -803,3 +803,39 @@ def test_no_pattern_rescans_the_message_at_every_position() -> None:
     # after the first word it runs only where that word is
     leading = [p.pattern for _, p in LEXICON.patterns if p.pattern.startswith("(?!.*")]
     assert leading == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # found by the training-data writers: a question, the past back home, an idiom, a name
+        "will they call migracion?",
+        "can they call immigration on me",
+        "they gonna report me to migracion if i show up?",
+        "si voy allá sin papeles me reportan a migración?",
+        "en mi país me secuestraron hace 5 años y todavía tengo pesadillas",
+        "me secuestraron hace dos años en el Darién, ya estoy bien pero no duermo",
+        "casi me da un infarto de la emoción con el gol de Panamá jaja",
+        "buenas tardes, mi nombre es Auxilio",
+        "soy Auxilio, busco trabajo",
+        "hey, Socorro's daughter here",
+    ],
+)
+def test_worries_the_past_idioms_and_names_are_not_emergencies(text: str) -> None:
+    assert LEXICON.category(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("mi jefe dice que me va a reportar a migración si hablo", "trafficking"),
+        ("me denuncian a migración si no pago", "trafficking"),
+        ("my boss said he will call immigration on me if i complain", "trafficking"),
+        ("he will call immigration on me if i go to the police", "trafficking"),
+        ("secuestraron a mi hermano ayer", "trafficking"),
+        ("creo que a mi papá le está dando un infarto", "medical"),
+        ("¡AUXILIO!", "cry_for_help"),
+    ],
+)
+def test_the_threats_and_cries_next_to_them_are_still_caught(text: str, category: str) -> None:
+    assert LEXICON.category(text) == category
