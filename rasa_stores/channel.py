@@ -33,6 +33,7 @@ from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import response as sanic_response
 
 from bot.texts import text
 from rasa_stores import action_validation
@@ -77,7 +78,26 @@ class GuardedRestInput(RestInput):
         async def guarded(message: UserMessage) -> None:
             await handle_turn(on_new_message, message, timeout=self.timeout)
 
-        return super().blueprint(guarded)
+        webhook = super().blueprint(guarded)
+
+        @webhook.middleware("request")  # type: ignore[misc]
+        async def an_object_or_400(request: Any) -> Any:
+            # Rasa's RestInput reads `request.json.get(...)`: a body that is JSON but not an
+            # object ([], "x", nothing) was an AttributeError, answered 500
+            if request.method == "POST" and request.path.endswith("/webhook"):
+                problem = body_problem(request.json)
+                if problem:
+                    return sanic_response.json({"error": problem}, status=400)
+            return None
+
+        return webhook
+
+
+def body_problem(body: Any) -> str | None:
+    """Why a REST channel body cannot be a message, or None: it must be a JSON object."""
+    if not isinstance(body, dict):
+        return 'the body must be a JSON object: {"sender": "...", "message": "..."}'
+    return None
 
 
 #: the name the production credentials used first
