@@ -47,8 +47,6 @@ def test_with_its_token_the_api_answers(stack: Stack) -> None:
     assert response.status_code == 200 and response.json()["model_file"]
 
 
-
-
 @pytest.mark.parametrize(
     "body",
     [
