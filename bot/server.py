@@ -35,7 +35,7 @@ from bot.relay import Relay
 from bot.routes import RouteError, RouteSeal
 from bot.settings import Settings
 from bot.telegram.gateway import TelegramGateway
-from bot.whatsapp.dedupe import SeenIds
+from bot.whatsapp.dedupe import Seen, SeenIds, SharedSeenIds
 from bot.whatsapp.gateway import WhatsAppGateway
 from bot.whatsapp.window import ServiceWindow
 
@@ -73,8 +73,14 @@ class Gateway:
             TelegramGateway(settings.telegram, self.relay) if settings.telegram else None
         )
         #: Telegram re-posts an update its webhook did not acknowledge in time: each update_id
-        #: is answered once (polling needs none of this: getUpdates' offset acknowledges)
-        self.telegram_updates = SeenIds()
+        #: is answered once (polling needs none of this: getUpdates' offset acknowledges); with
+        #: REDIS_URL the ids outlive a restart and are shared by every gateway (dedupe.py)
+        self.shared_seen = (
+            SharedSeenIds.from_url(settings.redis_url, settings.hash_key, settings.seen_prefix)
+            if settings.redis_url
+            else None
+        )
+        self.telegram_updates: Seen = self.shared_seen or SeenIds()
         self.followups = Followups(
             self.seal, self.window, self.relay.person, telegram=self.telegram
         )
@@ -85,6 +91,7 @@ class Gateway:
                 self.relay,
                 self.window,
                 on_window_open=self.followups.deliver_held,
+                seen=self.shared_seen,
             )
             self.followups.whatsapp = self.whatsapp.api
             self.followups.template = settings.whatsapp.followup_template
@@ -143,6 +150,8 @@ class Gateway:
             if self.whatsapp is not None:
                 await self.whatsapp.stop()
             await self.rasa.aclose()
+            if self.shared_seen is not None:
+                await self.shared_seen.close()
             logger.info("gateway stopped")
 
     # --- endpoints ------------------------------------------------------------------------------
@@ -170,7 +179,7 @@ class Gateway:
         update_id = data.get("update_id") if isinstance(data, dict) else None
         if not isinstance(update_id, int) or isinstance(update_id, bool):
             return PlainTextResponse("bad request", status_code=400)
-        if not self.telegram_updates.first_time(str(update_id)):
+        if not await self.telegram_updates.check(f"telegram:{update_id}"):
             logger.info("telegram retry of a handled update ignored")
             return PlainTextResponse("ok")
         try:

@@ -75,6 +75,10 @@ class Settings:
     #: and shared points are not kept
     internal_token: str | None = field(default=None, repr=False)
     #: seconds for Rasa's whole answer, retries included (the person is promised one in 10)
+    #: Redis (the production profile): the ids of answered webhooks outlive a restart there
+    redis_url: str | None = field(default=None, repr=False)
+    #: the Redis keys' prefix: REDIS_KEY_PREFIX (the lock store's) + "gateway-seen:"
+    seen_prefix: str = "gateway-seen:"
     rasa_timeout: float = 9.0
     rasa_attempts: int = 3
     rasa_backoff: float = 0.5
@@ -104,6 +108,8 @@ class Settings:
             telegram=_telegram(get),
             whatsapp=_whatsapp(get),
             internal_token=get("GATEWAY_INTERNAL_TOKEN"),
+            redis_url=get("REDIS_URL"),
+            seen_prefix=(get("REDIS_KEY_PREFIX") or "") + "gateway-seen:",
         )
 
 

@@ -1,15 +1,39 @@
-"""Seen-message ids, bounded and forgetful: Meta retries a webhook until it gets a 200, and a
-retry must not be answered twice.
+"""Seen-message ids, bounded and forgetful: Meta retries a webhook until it gets a 200, and
+Telegram an update it did not see acknowledged; a retry must not be answered twice (a "sí"
+answered twice can answer the wrong question).
 
-Memory only, by design: the ids are WhatsApp message ids (no phone number in them), kept for a
-day or until the newest 10,000 push them out, and gone when the process stops.
+`SeenIds` keeps them in the process's memory: a day, or until the newest 10,000 push them
+out, gone when the process stops. `SharedSeenIds` (the production profile, REDIS_URL) keeps
+them in Redis for a day, so that a retry that comes after a gateway restart, or to another
+gateway, is not answered again; only a keyed hash of each id is stored (a WhatsApp message id
+can carry the sender's number), and when Redis does not answer the process's memory decides.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import hmac
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Protocol
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+#: a day: Meta retries for up to 7 days with backoff, but a retry after a day is rare and the
+#: conversation has moved on
+DEFAULT_TTL = 24 * 3600
+
+
+class Seen(Protocol):
+    """What the webhooks ask: is this the first time this id comes?"""
+
+    async def check(self, item: str) -> bool: ...
 
 
 class SeenIds:
@@ -41,3 +65,61 @@ class SeenIds:
         if len(self._seen) > self.max_items:
             self._seen.popitem(last=False)
         return True
+
+    async def check(self, item: str) -> bool:
+        return self.first_time(item)
+
+
+class SharedSeenIds:
+    """Seen ids in Redis (``SET key NX EX``: atomic, so two gateways never both answer)."""
+
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        secret: bytes,
+        prefix: str = "gateway-seen:",
+        ttl: int = DEFAULT_TTL,
+        timeout: float = 0.5,
+    ) -> None:
+        if not secret:
+            raise ValueError("SharedSeenIds needs the hash key: ids are stored hashed")
+        self.client = client
+        self.prefix = prefix
+        self.ttl = ttl
+        self.timeout = timeout
+        self._secret = secret
+        #: decides while Redis does not answer, and remembers what Redis was told
+        self.memory = SeenIds(ttl=ttl)
+        self._down = False
+
+    @classmethod
+    def from_url(cls, url: str, secret: bytes, prefix: str = "gateway-seen:") -> SharedSeenIds:
+        client = aioredis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        return cls(client, secret, prefix)
+
+    def key(self, item: str) -> str:
+        digest = hmac.new(self._secret, item.encode(), hashlib.sha256).hexdigest()[:32]
+        return self.prefix + digest
+
+    async def check(self, item: str) -> bool:
+        in_memory = self.memory.first_time(item)
+        try:
+            stored = await asyncio.wait_for(
+                self.client.set(self.key(item), b"1", nx=True, ex=self.ttl), self.timeout
+            )
+        except (RedisError, OSError, TimeoutError) as exc:
+            if not self._down:
+                logger.warning(
+                    "Redis unavailable for seen ids (%s): memory only", type(exc).__name__
+                )
+            self._down = True
+            return in_memory
+        if self._down:
+            logger.info("Redis back for seen ids")
+            self._down = False
+        # seen by Redis (another gateway, before a restart) or by this process while Redis was
+        # away: either way, already answered
+        return bool(stored) and in_memory
+
+    async def close(self) -> None:
+        await self.client.aclose()

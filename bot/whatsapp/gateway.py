@@ -30,7 +30,7 @@ from bot.render import whatsapp_parts
 from bot.routes import Route
 from bot.settings import WhatsAppSettings
 from bot.whatsapp.api import CloudApi, WhatsAppError
-from bot.whatsapp.dedupe import SeenIds
+from bot.whatsapp.dedupe import Seen, SeenIds
 from bot.whatsapp.window import ServiceWindow
 
 logger = logging.getLogger(__name__)
@@ -62,13 +62,14 @@ class WhatsAppGateway:
         window: ServiceWindow,
         api: CloudApi | None = None,
         on_window_open: WindowHook | None = None,
+        seen: Seen | None = None,
     ) -> None:
         self.settings = settings
         self.relay = relay
         self.window = window
         self.api = api or CloudApi(settings)
         self.on_window_open = on_window_open
-        self.seen = SeenIds()
+        self.seen: Seen = seen or SeenIds()
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def stop(self, timeout: float = 10.0) -> None:
@@ -105,7 +106,7 @@ class WhatsAppGateway:
             return PlainTextResponse("bad request", status_code=400)
         for message in self._messages(event):
             message_id = str(message.get("id") or "")
-            if message_id and not self.seen.first_time(message_id):
+            if message_id and not await self.seen.check(f"whatsapp:{message_id}"):
                 logger.info("whatsapp retry of a handled message ignored")
                 continue
             task = asyncio.create_task(self._handle(message))
