@@ -81,6 +81,8 @@ class Gateway:
             else None
         )
         self.telegram_updates: Seen = self.shared_seen or SeenIds()
+        if self.telegram is not None:
+            self.telegram.on_processed = self._telegram_done
         self.followups = Followups(
             self.seal, self.window, self.relay.person, telegram=self.telegram
         )
@@ -96,6 +98,9 @@ class Gateway:
             self.followups.whatsapp = self.whatsapp.api
             self.followups.template = settings.whatsapp.followup_template
         self.app = Starlette(routes=self._routes(), lifespan=self._lifespan)
+
+    async def _telegram_done(self, update_id: int) -> None:
+        await self.telegram_updates.done(f"telegram:{update_id}")
 
     async def send_to_person(
         self, route: str, language: str, text: str, *, conversation_key: str | None = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import Any, Final
 
@@ -32,6 +32,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -109,6 +110,8 @@ class TelegramGateway:
         if settings.webhook:
             builder = builder.updater(None)
         self.application = builder.build()
+        #: told each update id once its answer went out (the server's seen ids: dedupe.py)
+        self.on_processed: Callable[[int], Awaitable[None]] | None = None
         self._add_handlers()
 
     # --- lifecycle ------------------------------------------------------------------------------
@@ -169,6 +172,12 @@ class TelegramGateway:
         # everything else a person can send: voice, audio, photo, sticker, document, contact…
         app.add_handler(MessageHandler(_PRIVATE & _MESSAGE, self.on_unsupported))
         app.add_error_handler(self.on_error)
+        # group 1 runs after group 0's handler for the same update has finished
+        app.add_handler(TypeHandler(Update, self._processed), group=1)
+
+    async def _processed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if self.on_processed is not None:
+            await self.on_processed(update.update_id)
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The privacy notice (one line per language) and the language choice; nothing to Rasa."""

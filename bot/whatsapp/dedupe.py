@@ -4,14 +4,19 @@ answered twice can answer the wrong question).
 
 `SeenIds` keeps them in the process's memory: a day, or until the newest 10,000 push them
 out, gone when the process stops. `SharedSeenIds` (the production profile, REDIS_URL) keeps
-them in Redis for a day, so that a retry that comes after a gateway restart, or to another
-gateway, is not answered again; only a keyed hash of each id is stored (a WhatsApp message id
-can carry the sender's number), and when Redis does not answer the process's memory decides.
+them in Redis, so that a retry that comes after a gateway restart, or to another gateway, is
+not answered again. In two steps, because a gateway killed while it answers loses what it was
+answering: an id is *pending* for a minute from the moment it comes (a retry then is the same
+message still being answered), and *done* for a day once the answer went out. A retry of a
+message whose gateway died before answering comes after the minute, and is answered. Only a
+keyed hash of each id is stored (a WhatsApp message id can carry the sender's number); when
+Redis does not answer, the process's memory decides.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -28,12 +33,16 @@ logger = logging.getLogger(__name__)
 #: a day: Meta retries for up to 7 days with backoff, but a retry after a day is rare and the
 #: conversation has moved on
 DEFAULT_TTL = 24 * 3600
+#: an answer takes at most 10 s (the gateway gives Rasa 9): a minute is a gateway that died
+PENDING_TTL = 60
 
 
 class Seen(Protocol):
     """What the webhooks ask: is this the first time this id comes?"""
 
     async def check(self, item: str) -> bool: ...
+
+    async def done(self, item: str) -> None: ...
 
 
 class SeenIds:
@@ -49,6 +58,11 @@ class SeenIds:
         self.ttl = ttl
         self._clock = clock
         self._seen: OrderedDict[str, float] = OrderedDict()
+
+    def __contains__(self, item: object) -> bool:
+        """Whether ``item`` was seen within the TTL (without marking it)."""
+        at = self._seen.get(item) if isinstance(item, str) else None
+        return at is not None and self._clock() - at < self.ttl
 
     def first_time(self, item: str) -> bool:
         """True the first time ``item`` is offered (within the TTL), False for a repeat."""
@@ -69,6 +83,9 @@ class SeenIds:
     async def check(self, item: str) -> bool:
         return self.first_time(item)
 
+    async def done(self, item: str) -> None:
+        """Nothing more to remember: memory marks an id seen when it comes."""
+
 
 class SharedSeenIds:
     """Seen ids in Redis (``SET key NX EX``: atomic, so two gateways never both answer)."""
@@ -80,16 +97,20 @@ class SharedSeenIds:
         prefix: str = "gateway-seen:",
         ttl: int = DEFAULT_TTL,
         timeout: float = 0.5,
+        pending_ttl: int = PENDING_TTL,
     ) -> None:
         if not secret:
             raise ValueError("SharedSeenIds needs the hash key: ids are stored hashed")
         self.client = client
         self.prefix = prefix
         self.ttl = ttl
+        self.pending_ttl = pending_ttl
         self.timeout = timeout
         self._secret = secret
-        #: decides while Redis does not answer, and remembers what Redis was told
+        #: decides while Redis does not answer
         self.memory = SeenIds(ttl=ttl)
+        #: what this process answered while Redis was away (Redis never heard of it)
+        self.offline = SeenIds(ttl=ttl)
         self._down = False
 
     @classmethod
@@ -102,10 +123,10 @@ class SharedSeenIds:
         return self.prefix + digest
 
     async def check(self, item: str) -> bool:
-        in_memory = self.memory.first_time(item)
         try:
             stored = await asyncio.wait_for(
-                self.client.set(self.key(item), b"1", nx=True, ex=self.ttl), self.timeout
+                self.client.set(self.key(item), b"pending", nx=True, ex=self.pending_ttl),
+                self.timeout,
             )
         except (RedisError, OSError, TimeoutError) as exc:
             if not self._down:
@@ -113,13 +134,24 @@ class SharedSeenIds:
                     "Redis unavailable for seen ids (%s): memory only", type(exc).__name__
                 )
             self._down = True
-            return in_memory
+            first = self.memory.first_time(item)
+            if first:
+                self.offline.first_time(item)
+            return first
         if self._down:
             logger.info("Redis back for seen ids")
             self._down = False
-        # seen by Redis (another gateway, before a restart) or by this process while Redis was
-        # away: either way, already answered
-        return bool(stored) and in_memory
+        self.memory.first_time(item)  # for the time Redis is away
+        # Redis decides, but for what this process answered while Redis was away
+        return bool(stored) and item not in self.offline
+
+    async def done(self, item: str) -> None:
+        """The answer went out: a retry within the day is not answered again."""
+        # Redis away: check() says so once, and the process's memory still holds the id
+        with contextlib.suppress(RedisError, OSError, TimeoutError):
+            await asyncio.wait_for(
+                self.client.set(self.key(item), b"done", ex=self.ttl), self.timeout
+            )
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -109,7 +109,8 @@ class WhatsAppGateway:
             if message_id and not await self.seen.check(f"whatsapp:{message_id}"):
                 logger.info("whatsapp retry of a handled message ignored")
                 continue
-            task = asyncio.create_task(self._handle(message))
+            seen_as = f"whatsapp:{message_id}" if message_id else None
+            task = asyncio.create_task(self._handle(message, seen_as))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return PlainTextResponse("ok")
@@ -136,11 +137,13 @@ class WhatsAppGateway:
 
     # --- one message ------------------------------------------------------------------------------
 
-    async def _handle(self, message: dict[str, Any]) -> None:
+    async def _handle(self, message: dict[str, Any], seen_as: str | None = None) -> None:
         try:
             await self._handle_message(message)
         except Exception as exc:  # never let one message take the gateway down
             logger.error("whatsapp message not handled: %s", type(exc).__name__, exc_info=exc)
+        if seen_as is not None:
+            await self.seen.done(seen_as)
 
     async def _handle_message(self, message: dict[str, Any]) -> None:
         wa_id = str(message.get("from") or "")

@@ -82,7 +82,7 @@ async def test_only_a_keyed_hash_is_stored_for_a_day(seen: SharedSeenIds, prefix
     keys = [k.decode() for k in client.scan_iter(match=prefix + "*")]
     assert len(keys) == 1
     assert message_id not in keys[0] and "50760000000" not in keys[0]
-    assert client.get(keys[0]) == b"1"
+    assert client.get(keys[0]) == b"pending"
     assert 0 < client.ttl(keys[0]) <= 24 * 3600
     client.close()
 
@@ -121,3 +121,40 @@ async def test_a_telegram_retry_after_a_gateway_restart_is_not_answered_again(
         await wait_for(lambda: len(fake_telegram.sent(user)) == 4)
     # Rasa was given the "sí" once: it cannot answer a question twice
     assert [m["message"] for m in fake_rasa.received] == ["sí", "hola"]
+
+
+async def test_an_id_whose_answer_never_went_out_is_answered_when_retried_later(
+    prefix: str,
+) -> None:
+    # a gateway killed while answering: its id was pending, never done
+    dying = SharedSeenIds.from_url(REDIS_URL, HASH_KEY, prefix)
+    dying.pending_ttl = 1
+    assert await dying.check("telegram:90") is True
+    await dying.close()
+    restarted = SharedSeenIds.from_url(REDIS_URL, HASH_KEY, prefix)
+    try:
+        assert await restarted.check("telegram:90") is False  # maybe still being answered
+        await asyncio.sleep(1.2)
+        assert await restarted.check("telegram:90") is True  # it was not: answer it now
+        await restarted.done("telegram:90")
+        await asyncio.sleep(1.2)
+        later = SharedSeenIds.from_url(REDIS_URL, HASH_KEY, prefix)
+        assert await later.check("telegram:90") is False  # done: a day
+        await later.close()
+    finally:
+        await restarted.close()
+
+
+async def test_what_was_answered_while_redis_was_away_stays_answered_when_it_is_back(
+    prefix: str,
+) -> None:
+    store = SharedSeenIds.from_url(f"redis://127.0.0.1:{_closed_port()}/0", HASH_KEY, prefix)
+    assert await store.check("whatsapp:wamid.OFF") is True  # Redis away: memory decides
+    down_client = store.client
+    store.client = SharedSeenIds.from_url(REDIS_URL, HASH_KEY, prefix).client  # Redis is back
+    try:
+        assert await store.check("whatsapp:wamid.OFF") is False
+        assert await store.check("whatsapp:wamid.NEW") is True
+    finally:
+        await down_client.aclose()
+        await store.close()
