@@ -15,8 +15,15 @@ import pytest_asyncio
 import redis
 
 from bot.whatsapp.dedupe import SharedSeenIds
-from tests.gateways.conftest import HASH_KEY, WEBHOOK_SECRET, running, settings_for
-from tests.gateways.fakes import FakeRasa, FakeTelegram, wait_for
+from tests.gateways.conftest import (
+    APP_SECRET,
+    HASH_KEY,
+    PHONE_ID,
+    WEBHOOK_SECRET,
+    running,
+    settings_for,
+)
+from tests.gateways.fakes import FakeGraph, FakeRasa, FakeTelegram, WhatsAppUser, wait_for
 
 pytestmark = pytest.mark.asyncio
 
@@ -113,6 +120,12 @@ async def test_a_telegram_retry_after_a_gateway_restart_is_not_answered_again(
     async with running(settings) as (_, client):
         assert (await client.post("/telegram/webhook", json=update, headers=good)).is_success
         await wait_for(lambda: len(fake_telegram.sent(user)) == 2)
+        # answered: the id is done (a day), no longer only pending (a minute)
+        client_ = redis.Redis.from_url(REDIS_URL)
+        await wait_for(
+            lambda: [client_.get(k) for k in client_.scan_iter(match=prefix + "*")] == [b"done"]
+        )
+        client_.close()
     # the gateway restarted; Telegram, which saw no 200 in time, posts the update again
     async with running(settings) as (_, client):
         assert (await client.post("/telegram/webhook", json=update, headers=good)).is_success
@@ -158,3 +171,28 @@ async def test_what_was_answered_while_redis_was_away_stays_answered_when_it_is_
     finally:
         await down_client.aclose()
         await store.close()
+
+
+async def test_a_whatsapp_retry_after_a_gateway_restart_is_not_answered_again(
+    fake_rasa: FakeRasa, fake_graph: FakeGraph, prefix: str
+) -> None:
+    person = WhatsAppUser("50760000177", PHONE_ID, APP_SECRET)
+    settings = settings_for(
+        fake_rasa.url, graph=fake_graph, redis_url=REDIS_URL, seen_prefix=prefix
+    )
+    event = person.text("sí")
+    async with running(settings) as (_, client):
+        response = await client.post("/whatsapp/webhook", **person.post_args(event))
+        assert response.status_code == 200
+        await wait_for(lambda: len(fake_graph.sent(person.wa_id)) == 2)
+        keys = redis.Redis.from_url(REDIS_URL)
+        await wait_for(
+            lambda: [keys.get(k) for k in keys.scan_iter(match=prefix + "*")] == [b"done"]
+        )
+        keys.close()
+    async with running(settings) as (_, client):  # restarted; Meta posts the message again
+        response = await client.post("/whatsapp/webhook", **person.post_args(event))
+        assert response.status_code == 200
+        await asyncio.sleep(0.5)
+    assert [m["message"] for m in fake_rasa.received] == ["sí"]
+    assert len(fake_graph.sent(person.wa_id)) == 2
