@@ -92,7 +92,8 @@ class IncrLockStore(LockStore):
 
     def get_lock(self, conversation_id: str) -> TicketLock | None:
         """The live tickets of the conversation, lowest number (the one served) first."""
-        live = self.red.zrangebyscore(
+        # a synchronous client: a list, never an awaitable (redis-py types both)
+        live: list[tuple[bytes, float]] = self.red.zrangebyscore(  # type: ignore[assignment]
             self._keys(conversation_id)[1], time.time(), "+inf", withscores=True
         )
         if not live:
