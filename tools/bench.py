@@ -551,6 +551,15 @@ def page(figures: dict[str, Any], plots: Path, out: Path) -> str:
         f"Measured {figures['date']} on {figures['machine']}, by `make bench` (tools/bench.py);",
         f"load average {figures['load_before'][0]:.2f} at the start, "
         f"{figures['load_after'][0]:.2f} at the end.",
+        *(
+            [
+                "Parts measured on other dates (an earlier run, same machine): "
+                + ", ".join(f"{p} {d}" for p, d in figures["dates"].items() if d != figures["date"])
+                + "."
+            ]
+            if any(d != figures["date"] for d in figures.get("dates", {}).values())
+            else []
+        ),
         "Reproduce: `make bench` (all parts, about 30 minutes), or `BENCH=latency make bench` for",
         "one part (parts: " + ", ".join(PARTS) + "). The raw figures: `docs/bench/figures.json`.",
         "",
@@ -678,6 +687,38 @@ def page(figures: dict[str, Any], plots: Path, out: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: the figures each part writes (the rest of figures.json is the run's own: date, machine, load)
+PART_KEYS = {
+    "nlu": ("nlu",),
+    "latency": ("start_s", "embedded", "production", "trivial", "trivial_memory",
+                "embedded_memory", "production_memory"),
+    "load": ("embedded_load", "production_load", "embedded_paced", "production_paced",
+             "embedded_memory", "production_memory"),
+    "workers": ("workers",),
+    "directory": ("directory_md",),
+}  # fmt: skip
+
+
+def merged(previous: dict[str, Any], figures: dict[str, Any], parts: set[str]) -> dict[str, Any]:
+    """This run's parts over the previous run's others, each part with the date it was measured
+    (BENCH=latency make bench leaves the NLU figures of the last full run on the page)."""
+    dates = dict(
+        previous.get("dates") or {p: previous["date"] for p in PARTS if "date" in previous}
+    )
+    kept = {
+        key: previous[key]
+        for part in PARTS
+        if part not in parts
+        for key in PART_KEYS[part]
+        if key in previous and key not in figures
+    }
+    dates = {
+        p: d for p, d in dates.items() if p not in parts and any(k in kept for k in PART_KEYS[p])
+    }
+    dates.update({p: figures["date"] for p in parts})
+    return {**kept, **figures, "dates": dates}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
@@ -703,7 +744,10 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     figures = measure(parts, work, args.ours_model, args.default_model)
-    (plots / "figures.json").write_text(json.dumps(figures, indent=2, default=str) + "\n")
+    raw = plots / "figures.json"
+    previous = json.loads(raw.read_text()) if raw.exists() and parts != set(PARTS) else {}
+    figures = merged(previous, figures, parts)
+    raw.write_text(json.dumps(figures, indent=2, default=str) + "\n")
     if "embedded" in figures:
         plot_latency(figures, plots / "latency.png")
     if "nlu" in figures:

@@ -59,3 +59,26 @@ def test_each_target_says_met_or_by_how_much_it_was_missed() -> None:
     # a figure not measured in the run is left out, never shown as 0
     assert "| 8 at once, two replicas" not in rows
     assert targets({}) == []
+
+
+def test_a_run_of_some_parts_keeps_the_others_with_their_own_date(tmp_path: Path) -> None:
+    from tools.bench import merged
+
+    previous = {
+        "date": "2026-12-02 15:36 UTC",
+        "nlu": {"old": True},
+        "embedded": {"1": {"old": True}},
+        "directory_md": "# old\n",
+    }
+    now = {"date": "2026-12-03 12:40 UTC", "embedded": {"1": {"new": True}}, "workers": {}}
+    out = merged(previous, now, {"latency", "workers"})
+    assert out["embedded"] == {"1": {"new": True}}  # measured again: the new figure
+    assert out["nlu"] == {"old": True} and out["directory_md"] == "# old\n"
+    assert out["dates"]["latency"] == out["dates"]["workers"] == "2026-12-03 12:40 UTC"
+    assert out["dates"]["nlu"] == out["dates"]["directory"] == "2026-12-02 15:36 UTC"
+    assert "load" not in out["dates"]  # nothing of it is on the page
+    # a second partial run keeps the first one's dates
+    again = merged(out, {"date": "2026-12-03 13:00 UTC", "directory_md": "# new\n"}, {"directory"})
+    assert again["dates"]["nlu"] == "2026-12-02 15:36 UTC"
+    assert again["dates"]["latency"] == "2026-12-03 12:40 UTC"
+    assert again["dates"]["directory"] == "2026-12-03 13:00 UTC"
