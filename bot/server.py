@@ -81,7 +81,8 @@ class Gateway:
             else None
         )
         self.telegram_updates: Seen = self.shared_seen or SeenIds()
-        if self.telegram is not None:
+        if self.telegram is not None and self.telegram.settings.webhook:
+            # only webhook updates are checked (polling's offset acknowledges them)
             self.telegram.on_processed = self._telegram_done
         self.followups = Followups(
             self.seal, self.window, self.relay.person, telegram=self.telegram

@@ -9,7 +9,7 @@ Rasa's schema names no draft), then builds a validator, on every call. Profiled 
 the intent classifier and the dialogue policies together, three custom actions a message.
 
 Here the same check is done with one validator built, and its schema checked, once per
-schema. What is accepted and refused does not change: the same draft, the same schema, the
+action class. What is accepted and refused does not change: the same draft, the same schema, the
 same `ValidationError` with Rasa's hint appended to its message. `install()` is called where
 Rasa loads our modules (the REST channel both profiles use, rasa_stores/channel.py); it is
 idempotent.
@@ -17,8 +17,7 @@ idempotent.
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from jsonschema import ValidationError
@@ -30,24 +29,20 @@ from rasa.shared.constants import DOCS_BASE_URL
 _INSTALLED = "_rasa_stores_compiled_validation"
 
 
-@lru_cache(maxsize=8)
-def _validator(schema_json: str) -> Validator:
-    """The validator of one schema, its schema checked against the meta-schema once."""
-    schema = json.loads(schema_json)
+@cache
+def _validator(action_class: type[RemoteAction]) -> Validator:
+    """The validator of one action class's response schema (a static method of the class: the
+    same schema every call), the schema checked against the meta-schema once."""
+    schema = action_class.action_response_format_spec()
     cls = validator_for(schema)
     cls.check_schema(schema)
     return cls(schema)
 
 
-def validator(schema: dict[str, Any]) -> Validator:
-    """The compiled validator for ``schema`` (keyed by its JSON: a schema is plain data)."""
-    return _validator(json.dumps(schema, sort_keys=True))
-
-
 def validate_action_result(action: RemoteAction, result: dict[str, Any]) -> bool:
     """Rasa's `_validate_action_result`, with a compiled validator."""
     try:
-        validator(action.action_response_format_spec()).validate(result)
+        _validator(action.__class__).validate(result)
         return True
     except ValidationError as e:
         # the same hint Rasa adds (rasa/core/actions/action.py)

@@ -481,6 +481,23 @@ def plot_nlu(figures: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+_TABLE_HEAD = (
+    "| stack | conversations x messages | errors | p50 ms | p95 ms | p99 ms | msg/s |",
+    "|---|---|---|---|---|---|---|",
+)
+
+
+def _both_profiles(figures: dict[str, Any], run: str) -> list[str]:
+    """The table of one load run ("load", "paced") on the embedded and production stacks."""
+    return [
+        "",
+        *_TABLE_HEAD,
+        _row("embedded (one Rasa)", figures[f"embedded_{run}"]),
+        _row("production (two replicas)", figures[f"production_{run}"]),
+        "",
+    ]
+
+
 def _row(name: str, r: dict[str, Any]) -> str:
     return (
         f"| {name} | {r['conversations']} x {r['messages_per_conversation']} | {r['errors']} | "
@@ -633,8 +650,7 @@ def page(figures: dict[str, Any], plots: Path, out: Path) -> str:
             "",
             "Each conversation waits for each answer before its next message, as a person does.",
             "",
-            "| stack | conversations x messages | errors | p50 ms | p95 ms | p99 ms | msg/s |",
-            "|---|---|---|---|---|---|---|",
+            *_TABLE_HEAD,
         ]
         for name in ("trivial", "embedded", "production"):
             for c in figures.get(name, {}):
@@ -644,24 +660,14 @@ def page(figures: dict[str, Any], plots: Path, out: Path) -> str:
         lines += [
             f"## The full load test: {FULL_LOAD[0]} conversations of {FULL_LOAD[1]} messages, "
             "all at once",
-            "",
-            "| stack | conversations x messages | errors | p50 ms | p95 ms | p99 ms | msg/s |",
-            "|---|---|---|---|---|---|---|",
-            _row("embedded (one Rasa)", figures["embedded_load"]),
-            _row("production (two replicas)", figures["production_load"]),
-            "",
+            *_both_profiles(figures, "load"),
         ]
     if "embedded_paced" in figures:
         think, ramp = figures["embedded_paced"]["think_s"], figures["embedded_paced"]["ramp_s"]
         lines += [
             f"## The same load as people write: {think:g} s on average between an answer and "
             f"the next message, first messages spread over {ramp:g} s",
-            "",
-            "| stack | conversations x messages | errors | p50 ms | p95 ms | p99 ms | msg/s |",
-            "|---|---|---|---|---|---|---|",
-            _row("embedded (one Rasa)", figures["embedded_paced"]),
-            _row("production (two replicas)", figures["production_paced"]),
-            "",
+            *_both_profiles(figures, "paced"),
         ]
     lines += targets(figures)
     if "workers" in figures:
