@@ -819,6 +819,19 @@ def test_no_pattern_rescans_the_message_at_every_position() -> None:
         "buenas tardes, mi nombre es Auxilio",
         "soy Auxilio, busco trabajo",
         "hey, Socorro's daughter here",
+        # found by the fourth round's writers
+        "mi suegra se llama Socorro y cumple años el sabado, q le regalo",
+        "mi mama se llama Auxilio y necesita cita con el cardiologo",
+        "my aunt socorro needs her diabetes meds refilled, where can she get them cheap",
+        "my friend auxilio overstayed 2 yrs can she still get her papers",
+        "my neighbor socorro makes the best empanadas, how do u make the dough",
+        "socorro con los papeles jaja no entiendo nada la pagina de migracion",
+        "mi equipo me va a matar de un infarto, perdimos otra vez en el ultimo minuto",
+        "me van a matar con esa multa de migracion, es mucha plata, se puede rebajar?",
+        "el año pasado tuve un infarto en venezuela, aqui donde me hago el control",
+        "i almost fainted at work last week from the heat should i see a doctor",
+        "whats a good movie about kidnapping like taken",
+        "i cant go back to my country they will kill me, can i get refuge",
     ],
 )
 def test_worries_the_past_idioms_and_names_are_not_emergencies(text: str) -> None:
@@ -835,6 +848,14 @@ def test_worries_the_past_idioms_and_names_are_not_emergencies(text: str) -> Non
         ("secuestraron a mi hermano ayer", "trafficking"),
         ("creo que a mi papá le está dando un infarto", "medical"),
         ("¡AUXILIO!", "cry_for_help"),
+        ("socorro, me quieren matar", "violence"),
+        ("auxilio mi vecina se desmayo y no respira", "medical"),
+        ("socorro ayudenme por favor", "cry_for_help"),
+        ("mi marido me va a matar, ya viene", "violence"),
+        ("a mi papá le dio un infarto, no responde", "medical"),
+        ("my friend fainted and is not breathing", "medical"),
+        ("they kidnapped my cousin this morning", "trafficking"),
+        ("my husband says he will kill me if i go back to the house", "violence"),
     ],
 )
 def test_the_threats_and_cries_next_to_them_are_still_caught(text: str, category: str) -> None:
