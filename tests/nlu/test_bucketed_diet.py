@@ -122,6 +122,7 @@ def test_diet_trains_on_bucketed_batches_and_classifies(
 
     monkeypatch.setattr(bucketed_diet.LengthBucketedBatchGenerator, "_shuffle_and_balance", spy)
     rasa_create = train_utils.create_data_generators
+    rasa_generator = train_utils.RasaBatchDataGenerator
     config = {
         **BucketedDIETClassifier.get_default_config(),
         "epochs": 20,
@@ -135,6 +136,7 @@ def test_diet_trains_on_bucketed_batches_and_classifies(
 
     # Rasa's function is back once training is over
     assert train_utils.create_data_generators is rasa_create
+    assert train_utils.RasaBatchDataGenerator is rasa_generator
     # every epoch showed each example once, in pools of 2 batches sorted by length
     assert len(epochs_seen) >= 20
     for seen in epochs_seen:
