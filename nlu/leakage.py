@@ -17,7 +17,8 @@ What collides:
   wrong, and which one is a decision for a person, so `--drop` only reports these).
 
 Runs in the Rasa environment (it reads the sets with Rasa's own loader):
-`python -m nlu.leakage --training nlu/data/nlu --sets tests/nlu_blind tests/nlu_test tests/nlu_dev`.
+`python -m nlu.leakage --training nlu/data/nlu --sets tests/nlu_blind tests/nlu_test tests/nlu_dev
+tests/nlu_fresh`.
 """
 
 from __future__ import annotations
@@ -154,7 +155,12 @@ def main(argv: list[str] | None = None) -> int:
         "--sets",
         type=Path,
         nargs="+",
-        default=[Path("tests/nlu_blind"), Path("tests/nlu_test"), Path("tests/nlu_dev")],
+        default=[
+            Path("tests/nlu_blind"),
+            Path("tests/nlu_test"),
+            Path("tests/nlu_dev"),
+            Path("tests/nlu_fresh"),
+        ],
     )
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     parser.add_argument("--drop", action="store_true", help="remove the colliding lines")
