@@ -34,11 +34,22 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, stack: Console) -> Iterator[Page]:
+    """A page of its own for each test; any script, handler or link the console's
+    Content-Security-Policy refused while the test ran fails it: Chromium reports each
+    refusal on the console, and a refused handler is a button that silently does nothing."""
     context = browser.new_context(base_url=stack.url, locale="es-PA")
     context.set_default_timeout(10_000)
     new = context.new_page()
+    refused: list[str] = []
+    new.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield new
     context.close()
+    assert refused == [], f"the Content-Security-Policy refused: {refused}"
 
 
 def login(page: Page, role: str, password: str = PASSWORD) -> None:

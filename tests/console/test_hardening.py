@@ -79,9 +79,28 @@ def test_every_answer_carries_the_security_headers(development: Console, path: s
     assert policy["object-src"] == "'none'"
     assert policy["form-action"] == "'self'"
     assert "http" not in response.headers["Content-Security-Policy"]  # no other origin
+    # script only from the console's files or with this answer's nonce: no inline handler
+    script = policy["script-src"].split()
+    assert "'self'" in script and "'unsafe-inline'" not in script
+    assert [s for s in script if s.startswith("'nonce-")]
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_each_answer_has_its_own_script_nonce_and_the_page_uses_it(development: Console) -> None:
+    client = development.app.test_client()
+    nonces = []
+    for _ in range(2):
+        response = client.get("/login/")
+        [nonce] = re.findall(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"])
+        nonces.append(nonce)
+        page = response.get_data(as_text=True)
+        tags = re.findall(r"<script[^>]*>", page)
+        assert tags and all(f'nonce="{nonce}"' in tag for tag in tags)
+        assert not re.search(r"\son[a-z]+=", page)  # no inline event handler
+        assert "javascript:" not in page
+    assert nonces[0] != nonces[1]
 
 
 def _session_cookie(client: FlaskClient, base_url: str) -> str:
