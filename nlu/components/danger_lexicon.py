@@ -43,6 +43,10 @@ class DangerLexicon:
     elsewhere_cues: tuple[re.Pattern[str], ...] = ()
     # looser words that only pick the hotline of a message already taken for an emergency
     hints: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    # danger told as over ("hace 3 años me pegaron, ya estoy bien"): each group's categories are
+    # not matched when one of its cues is in the message and no word of now is
+    resolved: tuple[tuple[frozenset[str], tuple[re.Pattern[str], ...]], ...] = ()
+    still: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> DangerLexicon:
@@ -61,12 +65,21 @@ class DangerLexicon:
             if category not in categories:
                 raise LexiconError(f"hints: '{category}' is not a category")
             hints += [(str(category), p) for p in _compile(f"hints '{category}'", patterns)]
+        resolved_data = data.get("resolved") or {}
+        groups: list[tuple[frozenset[str], tuple[re.Pattern[str], ...]]] = []
+        for group in resolved_data.get("groups") or []:
+            names = frozenset(str(c) for c in group.get("categories") or [])
+            if not names or not names <= set(categories):
+                raise LexiconError(f"resolved: {sorted(names)} are not all categories")
+            groups.append((names, tuple(_compile("resolved cues", group.get("cues") or []))))
         return cls(
             tuple(compiled),
             tuple(_compile("negations", data.get("negations") or [])),
             frozenset(str(c) for c in elsewhere.get("categories") or []),
             tuple(_compile("elsewhere cues", elsewhere.get("cues") or [])),
             tuple(hints),
+            tuple(groups),
+            tuple(_compile("resolved still", resolved_data.get("still") or [])),
         )
 
     @classmethod
@@ -88,6 +101,13 @@ class DangerLexicon:
                 "categories": sorted(self.elsewhere_categories),
                 "cues": [p.pattern for p in self.elsewhere_cues],
             },
+            "resolved": {
+                "groups": [
+                    {"categories": sorted(names), "cues": [p.pattern for p in cues]}
+                    for names, cues in self.resolved
+                ],
+                "still": [p.pattern for p in self.still],
+            },
         }
 
     def category(self, text: str) -> str | None:
@@ -95,14 +115,28 @@ class DangerLexicon:
         nor placed in the country the person left, if any."""
         key = folded_key(text)
         elsewhere = any(cue.search(key) for cue in self.elsewhere_cues)
+        over = self._resolved_categories(key)
         for category, pattern in self.patterns:
             if elsewhere and category in self.elsewhere_categories:
+                continue
+            if category in over:
                 continue
             for match in pattern.finditer(key):
                 before = " ".join(key[: match.start()].split()[-4:])
                 if not any(n.search(before) for n in self.negations):
                     return category
         return None
+
+    def _resolved_categories(self, key: str) -> frozenset[str]:
+        """The categories the message tells as over: a cue of the past or of an end ("el mes
+        pasado", "we found her") with nothing of now ("todavia", "again", "right now")."""
+        if not self.resolved or any(p.search(key) for p in self.still):
+            return frozenset()
+        over: set[str] = set()
+        for names, cues in self.resolved:
+            if any(cue.search(key) for cue in cues):
+                over |= names
+        return frozenset(over)
 
     def hinted_category(self, text: str) -> str | None:
         """For a message the classifier took for an emergency without a danger phrase: the

@@ -2,6 +2,7 @@
 trained model carries it (the server loads the persisted copy, not the file)."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rasa.engine.graph import ExecutionContext
@@ -11,6 +12,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.components.danger_lexicon import DangerLexicon, LexiconError
+from nlu.components.emergency_categories import CATEGORIES, CategoryModel
 from nlu.components.emergency_guard import GUARD_KEY, EmergencyGuard
 
 LEXICON = DangerLexicon.from_file()
@@ -832,6 +834,11 @@ def test_no_pattern_rescans_the_message_at_every_position() -> None:
         "i almost fainted at work last week from the heat should i see a doctor",
         "whats a good movie about kidnapping like taken",
         "i cant go back to my country they will kill me, can i get refuge",
+        # found by the fifth round's writers (2026-12-04)
+        "Auxilio Pérez here, good morning",
+        "Socorro is my mom, she needs a doctor for her diabetes",
+        "Hello, I'm writing for Mrs. Auxilio Gómez, who would like information on refugee status",
+        "yo can a person hit me up",
     ],
 )
 def test_worries_the_past_idioms_and_names_are_not_emergencies(text: str) -> None:
@@ -856,7 +863,175 @@ def test_worries_the_past_idioms_and_names_are_not_emergencies(text: str) -> Non
         ("my friend fainted and is not breathing", "medical"),
         ("they kidnapped my cousin this morning", "trafficking"),
         ("my husband says he will kill me if i go back to the house", "violence"),
+        ("socorro they are here", "cry_for_help"),
+        ("socorro socorro estan aqui", "cry_for_help"),
+        ("auxilio, es mi marido, me pega", "violence"),
+        ("he hit me up against the wall", "violence"),
+        ("they keep hitting me", "violence"),
     ],
 )
 def test_the_threats_and_cries_next_to_them_are_still_caught(text: str, category: str) -> None:
     assert LEXICON.category(text) == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # danger told as over (the fifth round's writers and the fresh blind set, 2026-12-04)
+        "3 years ago a man hit me with a bottle in Cucuta, I'm safe now, I just want asylum info",
+        "mi jefe se quedo con mi pasaporte pa sacarme el permiso y ya me lo devolvio, como sigue",
+        "a mi vecino le dio un infarto el mes pasado y ya esta en su casa recuperandose",
+        "my daughter got lost for 3 days in the selva, we found her thank God, now I'm anxious",
+        "last year my old boss kept my passport but i got it back, now i want my papers in order",
+        "I was trafficked in 2021; I'm safe now, I'd like to know my residency options",
+        # idioms, documents, games, documentaries
+        "I lost my kid's birth certificate during the crossing",
+        "I lost my son's vaccination card, how do I get a new one",
+        "my wife beat me at dominoes again 😂",
+        "I watched a documentary about human trafficking last night, scary stuff",
+        "me voy a morir con lo que cobran de multa en migracion",
+        "me estan matando los tramites de la residencia, por donde empiezo",
+        "I feel dead inside sometimes, not that I want to hurt myself, I want to talk",
+        "Auxilio here, from Barranquilla, I want to know about jobs",
+        "im going to jump on the bus now",
+        "manden a alguien a arreglar la luz",
+        "the sea is calling me to go surfing lol",
+        "my son ran away with the ball haha",
+    ],
+)
+def test_danger_told_as_over_idioms_and_games_are_not_emergencies(text: str) -> None:
+    assert LEXICON.category(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # an ongoing or renewed danger stays one, whatever the past around it
+        ("hace dos años que mi marido me pega", "violence"),
+        ("hace 2 años me pego y hoy volvio a amenazarme con un cuchillo", "violence"),
+        ("3 years ago he started beating me and yesterday he did it again", "violence"),
+        ("my boss kept my passport last year and still has it", "trafficking"),
+        ("i was trafficked last year and they are outside my house", "trafficking"),
+        ("mi hija se perdio ayer y no la encontramos", "missing_child"),
+        ("el año pasado intente matarme y hoy quiero hacerlo otra vez", "suicide"),
+        # said without the usual words
+        ("I'm on the Puente de las Americas, I'm going to jump", "suicide"),
+        ("standing by the sea at the Cinta Costera, the water is calling me", "suicide"),
+        ("toy en el balcon del piso 15 y me quiero tirar", "suicide"),
+        ("perdon por todo, ya no voy a ser una carga para nadie, adios", "suicide"),
+        ("sería mejor para todos que yo no estuviera", "suicide"),
+        ("everyone would be better off if i wasn't here", "suicide"),
+        ("por favor manden a alguien, no puedo hablar", "cry_for_help"),
+        ("send someone now please", "cry_for_help"),
+        ("my cousin took too much of the drugs at the party and is shaking", "medical"),
+        ("blood coming from his head and he can't speak", "medical"),
+        ("my 12 year old ran away after a fight, since yesterday no news", "missing_child"),
+        ("my son ran away from home last night", "missing_child"),
+        ("they keep hitting me", "violence"),
+    ],
+)
+def test_ongoing_danger_and_danger_without_the_usual_words_is_caught(
+    text: str, category: str
+) -> None:
+    assert LEXICON.category(text) == category
+
+
+def test_no_training_example_of_another_intent_matches_a_danger_phrase() -> None:
+    """A danger phrase that fires on a training line of another intent would turn that
+    message, and every one like it, into an emergency at run time: the lexicon and the
+    training data must agree."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(Path(__file__).resolve().parents[2] / "nlu" / "data" / "nlu"))
+    firing = [
+        (m.get("intent"), m.get("text"))
+        for m in data.intent_examples
+        if m.get("intent") != "emergency" and LEXICON.category(m.get("text")) is not None
+    ]
+    assert firing == []
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("el examen de historia de mañana me va a matar, me haces un resumen", None),
+        ("auxilio mi telefono se lleno de fotos como borro espacio", None),
+        ("mi marido dice que mañana me va a matar", "violence"),
+        ("auxilio mi vecino me quiere matar", "violence"),
+        ("auxilio!! ayudenme", "cry_for_help"),
+    ],
+)
+def test_an_idiom_s_subject_and_a_phone_s_trouble_are_not_danger(
+    text: str, category: str | None
+) -> None:
+    assert LEXICON.category(text) == category
+
+
+def _example(text: str, intent: str, category: str | None = None) -> Message:
+    data: dict[str, Any] = {"text": text, "intent": intent}
+    if category:
+        data["metadata"] = {"example": {"category": category}}
+    return Message(data=data)
+
+
+_LABELLED = [
+    ("me escondi en el baño, el me pego y sigue afuera", "violence"),
+    ("mi marido me golpea y hoy me amenazo", "violence"),
+    ("he punched me and he is still in the house", "violence"),
+    ("my husband is hitting me again", "violence"),
+    ("se tomo todas las pastillas y no despierta", "medical"),
+    ("my friend took pills and is not waking up", "medical"),
+    ("no respira y esta morado", "medical"),
+    ("he is not breathing, blood everywhere", "medical"),
+    ("el jefe tiene mi pasaporte y no me deja salir", "trafficking"),
+    ("they keep our passports and we work without pay", "trafficking"),
+    ("nos tienen encerrados en la finca y dicen que debemos", "trafficking"),
+    ("the boss locked us in and took our phones", "trafficking"),
+]
+
+
+def test_an_emergency_the_classifier_found_alone_gets_the_category_its_examples_taught(
+    storage: LocalModelStorage, context: ExecutionContext, tmp_path: Path
+) -> None:
+    """No phrase matches these; the category model trained on the labelled examples decides,
+    and the saved model does not need the training data or the lexicon file."""
+    lexicon = tmp_path / "phrases.yml"
+    lexicon.write_text("categories:\n  suicide:\n    - '\\bno quiero vivir\\b'\n")
+    data = TrainingData(
+        [_example(t, "emergency", c) for t, c in _LABELLED] + [_example("hola", "greet")]
+    )
+    resource = Resource("guard-categories")
+    EmergencyGuard.create({"lexicon": str(lexicon)}, storage, resource, context).train(data)
+    lexicon.unlink()
+    guard = EmergencyGuard.load({}, storage, resource, context)
+
+    hiding = _parsed("estoy escondida, el me golpeo y sigue en la casa", "emergency", 0.9)
+    held = _parsed("the boss took our passports and locked the door", "emergency", 0.9)
+    calm = _parsed("where do i renew my passport", "ask_regularization", 0.9)
+    phrase = _parsed("ya no quiero vivir", "emergency", 0.9)
+    guard.process([hiding, held, calm, phrase])
+
+    assert hiding.get(GUARD_KEY) == {"category": "violence", "classifier_intent": "emergency"}
+    assert held.get(GUARD_KEY) == {"category": "trafficking", "classifier_intent": "emergency"}
+    # the model picks a hotline, never an emergency; a phrase's category comes first
+    assert calm.get(GUARD_KEY) is None and calm.get("intent")["name"] == "ask_regularization"
+    assert phrase.get(GUARD_KEY) == {"category": "suicide", "classifier_intent": "emergency"}
+
+
+def test_an_unknown_category_in_the_training_data_stops_training() -> None:
+    with pytest.raises(ValueError, match="unknown emergency category"):
+        CategoryModel.category_of({"text": "x", "metadata": {"example": {"category": "fire"}}})
+    assert CategoryModel.category_of({"text": "x"}) is None
+    assert CategoryModel.fit([("a", "medical"), ("b", "medical")]) is None  # nothing to choose
+
+
+def test_every_emergency_training_example_carries_its_hotline_category() -> None:
+    """New emergency examples must come with the category that picks their hotline, or the
+    category model learns from fewer of them without anyone noticing."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(Path(__file__).resolve().parents[2] / "nlu" / "data" / "nlu"))
+    emergencies = [m for m in data.intent_examples if m.get("intent") == "emergency"]
+    missing = [m.get("text") for m in emergencies if CategoryModel.category_of(m.data) is None]
+    assert emergencies and missing == []
+    assert {CategoryModel.category_of(m.data) for m in emergencies} == CATEGORIES
