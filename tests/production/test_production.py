@@ -457,6 +457,37 @@ def test_an_action_server_killed_is_passed_over_then_started_again(
     assert listener_pid(ACTION_REPLICAS[0]) != killed
 
 
+def test_a_hung_replica_is_taken_out_at_its_first_unanswered_message(
+    production: httpx.Client,
+) -> None:
+    """A replica stopped (SIGSTOP: its listener still accepts, nothing answers) costs one
+    message at most an 8 s wait and a 504 (the gateway says "try again" with the IOM contact);
+    the load balancer marks it down then, and every message after goes to the other replica
+    at once. Started again, the checks bring it back."""
+
+    def count(line: str) -> int:
+        return LOG.read_text(errors="replace").count(f"Server rasa_replicas/rasa2 is {line}")
+
+    down_before, up_before = count("DOWN"), count("UP")
+    outcomes: list[tuple[int, float]] = []
+    with stopped(listener_pid(RASA_REPLICAS[1])):
+        for _ in range(6):  # six people, one message each: round robin reaches the hung one
+            started_at = time.monotonic()
+            response = production.post(
+                f"http://127.0.0.1:{LB}/webhooks/rest/webhook",
+                json={"sender": uuid.uuid4().hex, "message": "hola"},
+                timeout=30,
+            )
+            outcomes.append((response.status_code, time.monotonic() - started_at))
+    assert all(took < 9 for _, took in outcomes), outcomes
+    failed = [i for i, (status, _) in enumerate(outcomes) if status != 200]
+    assert len(failed) <= 1 and all(status in (200, 504) for status, _ in outcomes), outcomes
+    if failed:  # after the one it left unanswered, every message is answered at once
+        assert all(took < 3 for _, took in outcomes[failed[0] + 1 :]), outcomes
+    assert count("DOWN") > down_before
+    until(lambda: count("UP") > up_before, 30, "the load balancer took the replica back")
+
+
 def test_a_replica_killed_mid_conversation_the_other_answers_with_its_state_within_10_s(
     production: httpx.Client,
 ) -> None:
