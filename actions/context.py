@@ -42,6 +42,11 @@ def intent(tracker: Tracker) -> str | None:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name")
 
 
+def text(tracker: Tracker) -> str:
+    """The person's last message as typed (never logged: it may hold anything)."""
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
 def entity(tracker: Tracker, name: str) -> str | None:
     for found in (tracker.latest_message or {}).get("entities") or []:
         if found.get("entity") == name and found.get("value"):

@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import casework
 from actions import clients, context
+from actions.question_scope import is_question
 from actions.questions import answered, ask
 from privacy import keys
 
@@ -75,6 +76,14 @@ class ActionDeleteMyData(Action):
             # should a yes reach here otherwise, nothing is erased on it
             dispatcher.utter_message(response="utter_stale_answer")
             return answered()
+        if is_question(context.text(tracker)):
+            # "¿y eso qué significa? ¿se borra lo del caso también?": a question, not the yes
+            if tracker.get_slot("question_repeated"):
+                dispatcher.utter_message(response="utter_data_kept")
+                return answered()
+            dispatcher.utter_message(response="utter_privacy")
+            dispatcher.utter_message(response="utter_confirm_delete")
+            return [SlotSet("question", "erasure"), SlotSet("question_repeated", True)]
         key = context.person_key(tracker)
         try:
             casework.erase_person(key)

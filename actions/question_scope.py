@@ -22,8 +22,11 @@ Pure and typed: the action is a thin wrapper, the rules condition on the slot's 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Final
+
+from text import fold
 
 #: the slot's values; None is "no question pending"
 QUESTIONS: Final = ("consent", "erasure", "place", "services")
@@ -60,6 +63,29 @@ ELSEWHERE: Final = frozenset(
         "report_service_problem",
     }
 )
+
+
+#: first words of a question, folded: "que significa eso", "can you tell me first"
+_QUESTION_LEADS: Final = frozenset(
+    {
+        "que", "como", "cuando", "cuanto", "cuanta", "cuantos", "donde", "adonde", "quien",
+        "quienes", "cual", "cuales", "what", "how", "when", "where", "who", "which", "why",
+        "does", "do", "is", "are", "will", "can", "could", "would",
+    }
+)  # fmt: skip
+
+
+def is_question(message: str) -> bool:
+    """Whether the message asks rather than answers: it has a question mark, or its first
+    word (after "y" / "and" / "pero" / "but") opens a question. "¿Y se borra lo del caso
+    también?" asked while the erasure waits for its yes is not the yes, even when the
+    classifier reads it as a request to erase."""
+    if "?" in message or "¿" in message:
+        return True
+    words = re.findall(r"\w+", fold(message))
+    while words and words[0] in {"y", "and", "pero", "but", "o", "or"}:
+        words = words[1:]
+    return bool(words) and words[0] in _QUESTION_LEADS
 
 
 @dataclass(frozen=True)

@@ -403,3 +403,41 @@ async def test_an_emergency_in_a_long_message_offers_the_other_needs_for_later(
     first, *_, last = dispatcher.messages
     assert first["response"] == "utter_emergency_violence"
     assert last["text"].startswith("Cuando estés a salvo") and "salud" in last["text"]
+
+
+@pytest.mark.asyncio
+async def test_a_question_read_as_a_request_to_erase_is_not_the_yes(
+    directory: Engine, rasa: list[tuple[str, Any]]
+) -> None:
+    """Asked to confirm the erasure, "¿y eso qué significa? ¿se borra lo del caso también?"
+    (read by the classifier as delete_my_data, which confirms) asks: it gets what is kept and
+    the question again; asked a second time, a question keeps everything."""
+    asking = "y eso q significa? se borra lo del caso tambien?"
+    events = [*ASKED_TO_ERASE[:4], user(asking, "delete_my_data")]
+    tracker = make_tracker(
+        asking, "delete_my_data", sender="person/3", slots={"question": "erasure"}, events=events
+    )
+    key = privacy.context.person_key(tracker)
+    casework.log_referral(
+        conversation_key=key,
+        channel="rest",
+        language="es",
+        topic=None,
+        corregimiento=None,
+        service_ids=[],
+    )
+    dispatcher, reasked = await run(ActionDeleteMyData(), tracker)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_privacy", "utter_confirm_delete"]
+    assert reasked == [SlotSet("question", "erasure"), SlotSet("question_repeated", True)]
+    again = [*events, {"event": "action", "name": "action_delete_my_data"}, *reasked]
+    again.append(user("pero se borra todo?", "delete_my_data"))
+    tracker = make_tracker(
+        "pero se borra todo?", "delete_my_data", sender="person/3",
+        slots={"question": "erasure", "question_repeated": True}, events=again,
+    )  # fmt: skip
+    dispatcher, kept = await run(ActionDeleteMyData(), tracker)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_data_kept"]
+    assert kept == answered()
+    assert rasa == []  # the tracker was never wiped
+    with db.session(directory) as s:
+        assert s.scalar(select(func.count()).select_from(casework.ReferralRequest)) == 1

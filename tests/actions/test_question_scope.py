@@ -2,7 +2,7 @@
 
 import pytest
 
-from actions.question_scope import ELSEWHERE, EXPLICIT, QUESTIONS, Scope, scope
+from actions.question_scope import ELSEWHERE, EXPLICIT, QUESTIONS, Scope, is_question, scope
 
 
 def after(
@@ -101,3 +101,24 @@ def test_asking_for_erasure_when_asked_to_confirm_it_confirms() -> None:
         answers=None,
     )
     assert dropped.question is None
+
+
+@pytest.mark.parametrize(
+    ("message", "asks"),
+    [
+        ("y eso q significa? se borra lo del caso tambien?", True),
+        ("¿se borra todo", True),
+        ("y que pasa con mi caso", True),
+        ("pero como se borra", True),
+        ("what happens to my case", True),
+        ("can you tell me first what you keep", True),
+        ("si, borra todo", False),
+        ("sí", False),
+        ("borra mis datos", False),
+        ("yes delete everything", False),
+        ("dale", False),
+        ("", False),
+    ],
+)
+def test_a_message_that_asks_is_told_from_one_that_answers(message: str, asks: bool) -> None:
+    assert is_question(message) is asks
