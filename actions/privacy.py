@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import casework
 from actions import clients, context
-from actions.question_scope import is_question
+from actions.question_scope import confirms_erasure, refuses
 from actions.questions import answered, ask
 from privacy import keys
 
@@ -76,9 +76,12 @@ class ActionDeleteMyData(Action):
             # should a yes reach here otherwise, nothing is erased on it
             dispatcher.utter_message(response="utter_stale_answer")
             return answered()
-        if is_question(context.text(tracker)):
-            # "¿y eso qué significa? ¿se borra lo del caso también?": a question, not the yes
-            if tracker.get_slot("question_repeated"):
+        message = context.text(tracker)
+        if not confirms_erasure(message):
+            # "¿y eso qué significa? ¿se borra lo del caso también?", "Yes, show me places":
+            # not the yes to this question; asked again once, then nothing is erased; a
+            # refusal read as a request to erase ("no, don't delete anything") keeps all now
+            if tracker.get_slot("question_repeated") or refuses(message):
                 dispatcher.utter_message(response="utter_data_kept")
                 return answered()
             dispatcher.utter_message(response="utter_privacy")

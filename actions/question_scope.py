@@ -88,6 +88,44 @@ def is_question(message: str) -> bool:
     return bool(words) and words[0] in _QUESTION_LEADS
 
 
+#: stems of the words that speak of erasing, folded ("borra", "eliminen", "delete", "todo")
+_ERASE_STEMS: Final = (
+    "borr",
+    "elimin",
+    "delet",
+    "eras",
+    "remov",
+    "todo",
+    "everything",
+    "dato",
+    "data",
+)
+
+
+#: words that refuse, folded ("no", "don't" -> "don", "t")
+_NEGATIONS: Final = frozenset(
+    {"no", "not", "don", "dont", "never", "nunca", "nada", "nothing", "ni", "tampoco", "cancel"}
+)
+
+
+def refuses(message: str) -> bool:
+    """Whether the message has a word that refuses ("no", "don't", "nada", "never")."""
+    return bool(_NEGATIONS.intersection(re.findall(r"\w+", fold(message))))
+
+
+def confirms_erasure(message: str) -> bool:
+    """Whether a yes to "¿Borro todo...?" is that yes: a short one ("sí", "si, estoy seguro",
+    "yes do it") or one that speaks of erasing ("sí, borra todo"); not a question, and not a
+    longer yes about something else ("Yes, show me places", a button of another question typed
+    or pressed late), which is asked again: erasing cannot be undone."""
+    if is_question(message):
+        return False
+    words = re.findall(r"\w+", fold(message))
+    if refuses(message):
+        return False  # "no don't delete anything" speaks of erasing, to refuse it
+    return len(words) <= 3 or any(w.startswith(_ERASE_STEMS) for w in words)
+
+
 @dataclass(frozen=True)
 class Scope:
     """The question still pending after this message, and whether it is being asked again."""

@@ -441,3 +441,17 @@ async def test_a_question_read_as_a_request_to_erase_is_not_the_yes(
     assert rasa == []  # the tracker was never wiped
     with db.session(directory) as s:
         assert s.scalar(select(func.count()).select_from(casework.ReferralRequest)) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_refusal_read_as_a_request_to_erase_keeps_everything_at_once(
+    directory: Engine, rasa: list[tuple[str, Any]]
+) -> None:
+    refusal = "no don't delete anything"
+    events = [*ASKED_TO_ERASE[:4], user(refusal, "delete_my_data")]
+    tracker = make_tracker(
+        refusal, "delete_my_data", sender="person/4", slots={"question": "erasure"}, events=events
+    )
+    dispatcher, kept = await run(ActionDeleteMyData(), tracker)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_data_kept"]
+    assert kept == answered() and rasa == []

@@ -2,7 +2,15 @@
 
 import pytest
 
-from actions.question_scope import ELSEWHERE, EXPLICIT, QUESTIONS, Scope, is_question, scope
+from actions.question_scope import (
+    ELSEWHERE,
+    EXPLICIT,
+    QUESTIONS,
+    Scope,
+    confirms_erasure,
+    is_question,
+    scope,
+)
 
 
 def after(
@@ -122,3 +130,28 @@ def test_asking_for_erasure_when_asked_to_confirm_it_confirms() -> None:
 )
 def test_a_message_that_asks_is_told_from_one_that_answers(message: str, asks: bool) -> None:
     assert is_question(message) is asks
+
+
+@pytest.mark.parametrize(
+    ("message", "confirms"),
+    [
+        ("si", True),
+        ("sí, borra todo", True),
+        ("si, estoy seguro", True),
+        ("yes do it", True),
+        ("yes please delete all my data now", True),
+        ("ok dale, eliminen todo", True),
+        ("Yes, show me places", False),  # a button of the services question, typed late
+        ("si, y donde queda la oficina", False),
+        ("y eso q significa? se borra lo del caso tambien?", False),
+        ("pero se borra todo?", False),
+        ("no don't delete anything", False),
+        ("no borres nada", False),
+        ("no, mejor no", False),
+        ("never mind, don't erase", False),
+    ],
+)
+def test_only_a_short_yes_or_one_about_erasing_confirms_the_erasure(
+    message: str, confirms: bool
+) -> None:
+    assert confirms_erasure(message) is confirms
