@@ -75,6 +75,10 @@ _QUESTION_LEADS: Final = frozenset(
 )  # fmt: skip
 
 
+def _words(message: str) -> list[str]:
+    return re.findall(r"\w+", fold(message))
+
+
 def is_question(message: str) -> bool:
     """Whether the message asks rather than answers: it has a question mark, or its first
     word (after "y" / "and" / "pero" / "but") opens a question. "¿Y se borra lo del caso
@@ -82,7 +86,7 @@ def is_question(message: str) -> bool:
     classifier reads it as a request to erase."""
     if "?" in message or "¿" in message:
         return True
-    words = re.findall(r"\w+", fold(message))
+    words = _words(message)
     while words and words[0] in {"y", "and", "pero", "but", "o", "or"}:
         words = words[1:]
     return bool(words) and words[0] in _QUESTION_LEADS
@@ -110,7 +114,7 @@ _NEGATIONS: Final = frozenset(
 
 def refuses(message: str) -> bool:
     """Whether the message has a word that refuses ("no", "don't", "nada", "never")."""
-    return bool(_NEGATIONS.intersection(re.findall(r"\w+", fold(message))))
+    return bool(_NEGATIONS.intersection(_words(message)))
 
 
 def confirms_erasure(message: str) -> bool:
@@ -118,11 +122,9 @@ def confirms_erasure(message: str) -> bool:
     "yes do it") or one that speaks of erasing ("sí, borra todo"); not a question, and not a
     longer yes about something else ("Yes, show me places", a button of another question typed
     or pressed late), which is asked again: erasing cannot be undone."""
-    if is_question(message):
-        return False
-    words = re.findall(r"\w+", fold(message))
-    if refuses(message):
+    if is_question(message) or refuses(message):
         return False  # "no don't delete anything" speaks of erasing, to refuse it
+    words = _words(message)
     return len(words) <= 3 or any(w.startswith(_ERASE_STEMS) for w in words)
 
 

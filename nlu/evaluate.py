@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nlu.leakage import EVALUATION_SETS
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
@@ -441,12 +443,7 @@ def main(argv: list[str] | None = None) -> int:
         "--test-data",
         type=Path,
         nargs="+",
-        default=[
-            Path("tests/nlu_blind"),
-            Path("tests/nlu_test"),
-            Path("tests/nlu_dev"),
-            Path("tests/nlu_fresh"),
-        ],
+        default=list(EVALUATION_SETS),
         help="folders (or files) of sets; `nlu_blind` (else `nlu_test`) makes the headline",
     )
     parser.add_argument("--out", type=Path, default=Path("reports"))

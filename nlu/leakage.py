@@ -33,6 +33,13 @@ from rapidfuzz import fuzz, process
 from nlu.components.text import fold, folded_key
 
 DEFAULT_THRESHOLD = 90.0
+#: every evaluation set, in the order collisions between them are resolved (a later set loses)
+EVALUATION_SETS = (
+    Path("tests/nlu_blind"),
+    Path("tests/nlu_test"),
+    Path("tests/nlu_dev"),
+    Path("tests/nlu_fresh"),
+)
 
 
 @dataclass(frozen=True)
@@ -155,12 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         "--sets",
         type=Path,
         nargs="+",
-        default=[
-            Path("tests/nlu_blind"),
-            Path("tests/nlu_test"),
-            Path("tests/nlu_dev"),
-            Path("tests/nlu_fresh"),
-        ],
+        default=list(EVALUATION_SETS),
     )
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     parser.add_argument("--drop", action="store_true", help="remove the colliding lines")

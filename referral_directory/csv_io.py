@@ -67,7 +67,7 @@ LISTS = ("types", "serves_only", "scope", "languages")
 PROGRESS_FROM = 500
 #: what a spreadsheet reads as the start of a formula (OWASP, "CSV Injection")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-#: ...unless the whole cell is a number or a phone number (+507 6000-0101, -8.98)
+#: ...unless the whole cell is a number or a phone number (+507 6000-0000, -8.98)
 _PLAIN_NUMBER = re.compile(r"[+-]?[\d\s().,/-]+")
 
 

@@ -189,6 +189,18 @@ def rasa(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, Any]]]:
     server.shutdown()
 
 
+def _one_referral(key: str) -> None:
+    """A referral row of the person's, for an erasure to remove or keep."""
+    casework.log_referral(
+        conversation_key=key,
+        channel="rest",
+        language="es",
+        topic=None,
+        corregimiento=None,
+        service_ids=[],
+    )
+
+
 #: the bot asked "¿Borro todo...?" in its last turn, and the person answered
 ASKED_TO_ERASE = [
     user("borra mis datos", "delete_my_data"),
@@ -226,14 +238,7 @@ async def test_a_yes_to_an_erasure_question_asked_turns_ago_erases_nothing(
         "si", "affirm", sender="person/2", slots={"question": "erasure"}, events=late
     )
     key = privacy.context.person_key(tracker)
-    casework.log_referral(
-        conversation_key=key,
-        channel="rest",
-        language="es",
-        topic=None,
-        corregimiento=None,
-        service_ids=[],
-    )
+    _one_referral(key)
     _, events = await run(ActionScopeQuestion(), tracker)
     assert events == [SlotSet("question", None)]
     dispatcher, events = await run(ActionDeleteMyData(), tracker)
@@ -283,14 +288,7 @@ async def test_erasure_removes_rows_and_empties_the_tracker(
         corregimiento=None,
         summary="",
     )
-    casework.log_referral(
-        conversation_key=key,
-        channel="rest",
-        language="es",
-        topic=None,
-        corregimiento=None,
-        service_ids=[],
-    )
+    _one_referral(key)
     dispatcher, events = await run(ActionDeleteMyData(), tracker)
     assert dispatcher.messages[0]["response"] == "utter_data_deleted"
     assert events == [*answered(), SlotSet("handoff_open", False)]
@@ -418,14 +416,7 @@ async def test_a_question_read_as_a_request_to_erase_is_not_the_yes(
         asking, "delete_my_data", sender="person/3", slots={"question": "erasure"}, events=events
     )
     key = privacy.context.person_key(tracker)
-    casework.log_referral(
-        conversation_key=key,
-        channel="rest",
-        language="es",
-        topic=None,
-        corregimiento=None,
-        service_ids=[],
-    )
+    _one_referral(key)
     dispatcher, reasked = await run(ActionDeleteMyData(), tracker)
     assert [m["response"] for m in dispatcher.messages] == ["utter_privacy", "utter_confirm_delete"]
     assert reasked == [SlotSet("question", "erasure"), SlotSet("question_repeated", True)]

@@ -52,7 +52,7 @@ def hit(n: int, **changes: Any) -> ServiceHit:
         "corregimiento": "Herrera",
         "distrito": "La Chorrera",
         "address": f"Calle {n}, frente al parque",
-        "phone": f"+507 6000-{n:04d}",
+        "phone": "+507 6000-0000",
         "hours": "Lunes a viernes, 8:00-15:00",
         "languages": ["es", "en"],
         "assured_date": "2026-11-23",
@@ -252,7 +252,7 @@ def test_the_card_lists_name_phone_and_address_and_ends_with_911(language: str) 
     lines = replies.referral_card(hits, language).splitlines()
     assert lines[0] == f"🧾 {replies.words(language)['card_title']}"
     assert lines[1:-1] == [
-        "• Servicio número 1: +507 6000-0001 · Calle 1, frente al parque",
+        "• Servicio número 1: +507 6000-0000 · Calle 1, frente al parque",
         "• Servicio número 2: Calle 2, frente al parque",
         "• Servicio número 3",
     ]
@@ -272,17 +272,17 @@ def test_an_unconfirmed_value_says_confirm_before_you_go(language: str) -> None:
     closed_maybe = hit(2, unconfirmed=["address", "status"])
     page = blocks(replies.service_page([doubtful, closed_maybe, hit(3)], "X", language).text)
     first, second, third = page[1:]
-    assert f"☎ +507 6000-0001 {CONFIRM[language]}" in first.split("\n")
+    assert f"☎ +507 6000-0000 {CONFIRM[language]}" in first.split("\n")
     assert "📍 Calle 1, frente al parque" in first.split("\n")  # the address is confirmed
     assert second.split("\n")[1] == f"⚠ {CONFIRM[language][1:-1]}"
     assert f"📍 Calle 2, frente al parque {CONFIRM[language]}" in second.split("\n")
     assert CONFIRM[language][1:-1] not in third
     card = replies.referral_card([doubtful, closed_maybe, hit(3)], language).splitlines()
     assert card[1:-1] == [
-        f"• Servicio número 1: +507 6000-0001 {CONFIRM[language]} · Calle 1, frente al parque",
-        f"• Servicio número 2 {CONFIRM[language]}: +507 6000-0002 · Calle 2, frente al parque "
+        f"• Servicio número 1: +507 6000-0000 {CONFIRM[language]} · Calle 1, frente al parque",
+        f"• Servicio número 2 {CONFIRM[language]}: +507 6000-0000 · Calle 2, frente al parque "
         + CONFIRM[language],
-        "• Servicio número 3: +507 6000-0003 · Calle 3, frente al parque",
+        "• Servicio número 3: +507 6000-0000 · Calle 3, frente al parque",
     ]
 
 
